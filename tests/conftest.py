@@ -1,0 +1,129 @@
+"""Test fixtures: one real PostgreSQL per test session, no mocks.
+
+- Without DATABASE_URL: an embedded server in a temporary directory, deleted at the end.
+- With DATABASE_URL: that server; the tests create and drop their own databases (`ecom_test_*`)
+  and never touch the database named in the URL.
+
+A migrated template database is built once; tests that load data get a fresh copy of it
+(`CREATE DATABASE … TEMPLATE`, ~0.1 s). Read-only API tests share one database loaded once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, make_url, text
+
+from app.db.engine import make_engine
+from app.db.migrate import upgrade_to_head
+from app.db.url import normalize_url
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLES_DIR = Path(os.environ.get("ECOMMERCE_SAMPLES_DIR", REPO_ROOT.parent / "shared" / "data"))
+TEMPLATE_DB = "ecom_test_template"
+_db_counter = itertools.count()
+
+
+def real_sample_path() -> Path:
+    """The real published-format sample: ECOMMERCE_CSV when it points at a file, else shared/data."""
+    env = os.environ.get("ECOMMERCE_CSV")
+    if env and Path(env).is_file():
+        return Path(env)
+    return SAMPLES_DIR / "ecommerce_sample_original.csv"
+
+
+def spreadsheet_sample_path() -> Path:
+    return SAMPLES_DIR / "ecommerce_sample_spreadsheet.csv"
+
+
+@pytest.fixture(scope="session")
+def server_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of the `postgres` maintenance database on the server the tests use."""
+    external = os.environ.get("DATABASE_URL")
+    if external:
+        yield (
+            make_url(normalize_url(external))
+            .set(database="postgres")
+            .render_as_string(hide_password=False)
+        )
+        return
+    from app.db.embedded import start_embedded_server
+
+    server = start_embedded_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
+    yield server.get_uri("postgres").replace("postgresql://", "postgresql+psycopg2://", 1)
+    server.cleanup()
+
+
+def _admin_execute(admin_url: str, *statements: str) -> None:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    engine.dispose()
+
+
+def _db_url(admin_url: str, name: str) -> str:
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def template_db(server_admin_url: str) -> str:
+    """A database with the schema migrated to head; copied by `new_database`."""
+    _admin_execute(
+        server_admin_url,
+        f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)",
+        f"CREATE DATABASE {TEMPLATE_DB}",
+    )
+    engine = create_engine(_db_url(server_admin_url, TEMPLATE_DB))
+    upgrade_to_head(engine)
+    engine.dispose()
+    return TEMPLATE_DB
+
+
+@pytest.fixture(scope="session")
+def new_database(server_admin_url: str, template_db: str) -> Iterator[object]:
+    """Factory: `new_database()` -> Engine on a fresh migrated database, dropped at session end."""
+    created: list[tuple[str, Engine]] = []
+
+    def factory(*, migrated: bool = True) -> Engine:
+        name = f"ecom_test_{os.getpid()}_{next(_db_counter)}"
+        template = f" TEMPLATE {template_db}" if migrated else ""
+        _admin_execute(
+            server_admin_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}{template}"
+        )
+        engine = make_engine(_db_url(server_admin_url, name))
+        created.append((name, engine))
+        return engine
+
+    yield factory
+    for name, engine in created:
+        engine.dispose()
+        _admin_execute(server_admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def empty_engine(new_database) -> Engine:  # type: ignore[no-untyped-def]
+    """A fresh, migrated, empty database for one test."""
+    return new_database()  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def sample_csv() -> Path:
+    path = real_sample_path()
+    if not path.is_file():
+        pytest.skip(f"real sample not found at {path} (set ECOMMERCE_CSV or ECOMMERCE_SAMPLES_DIR)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def loaded_engine(new_database, sample_csv: Path) -> Engine:  # type: ignore[no-untyped-def]
+    """One database holding the real published-format sample, shared by read-only tests."""
+    from loader.load import load_csv
+
+    engine: Engine = new_database()
+    load_csv(sample_csv, engine)
+    return engine
