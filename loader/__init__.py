@@ -1,0 +1,1 @@
+"""CSV → PostgreSQL loader for the E-commerce Dataset (`python -m loader --help`)."""

@@ -1,0 +1,84 @@
+"""`python -m loader [SOURCE]`: validate the CSV and load it into PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from app.config import get_settings
+from app.db.engine import make_engine
+from app.db.url import resolve_database_url
+from app.logging import configure_logging
+from loader.load import LoadRefused, load_csv
+from loader.read import CsvFileError
+from loader.report import LoadProgress, print_summary
+from loader.source import SourceError
+
+cli = typer.Typer(add_completion=False, help=__doc__)
+
+
+@cli.command()
+def main(
+    source: Annotated[
+        str | None,
+        typer.Argument(
+            help="CSV path or http(s) URL. Default: $ECOMMERCE_CSV or data/ecommerce_dataset.csv"
+        ),
+    ] = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid", help="Load the valid rows; write the invalid ones to the report."
+        ),
+    ] = False,
+    rejected_report: Annotated[
+        Path | None,
+        typer.Option(help="CSV of rejected rows with reasons. Default: <source name>.rejected.csv"),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Validate SOURCE and load it into customers, products, orders and order_items.
+
+    Without --skip-invalid, one invalid row refuses the whole load and the database is left exactly
+    as it was (exit code 1). Running the same file twice changes nothing.
+    """
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    out, err = Console(), Console(stderr=True)
+    source = source or settings.ecommerce_csv
+    report = rejected_report or Path(Path(source).stem + ".rejected.csv")
+    try:
+        engine = make_engine(resolve_database_url(settings))
+        if quiet:
+            summary = load_csv(source, engine, skip_invalid=skip_invalid, rejected_report=report)
+        else:
+            with LoadProgress(err) as progress:
+                summary = load_csv(
+                    source,
+                    engine,
+                    skip_invalid=skip_invalid,
+                    rejected_report=report,
+                    progress=progress,
+                )
+    except (SourceError, CsvFileError) as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except LoadRefused as exc:
+        print_summary(exc.summary, out)
+        err.print(f"[red]refused:[/] {exc}. Fix the rows, or load the rest with --skip-invalid.")
+        raise typer.Exit(1) from None
+    print_summary(summary, out)
+    logging.getLogger("loader").info(
+        "loaded %s rows (%s rejected) in %.2f s",
+        summary.rows_loaded,
+        summary.rows_rejected,
+        summary.seconds,
+    )
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,215 @@
+"""Load a CSV into the four tables: validate while streaming into a staging table with COPY, then
+derive customers, products, orders and items with set-based SQL — all in one transaction, so a
+refused or failed load leaves the database exactly as it was."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy import Connection, Engine
+
+from app.config import get_settings
+from app.db.migrate import upgrade_to_head
+from loader import bulk, statements
+from loader.read import COLUMNS, ReadStats, RowError, validated_rows
+from loader.source import resolve_source
+
+log = logging.getLogger(__name__)
+
+BATCH_ROWS = 20_000
+MAX_ERRORS_KEPT = 200  # in memory, for the summary; the report file gets every one
+TABLES = ("customers", "products", "orders", "order_items")
+
+
+@dataclass
+class TableChange:
+    inserted: int = 0
+    updated: int = 0
+    total_after: int = 0
+
+
+@dataclass
+class LoadSummary:
+    source: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    blank_cells: dict[str, int] = field(default_factory=dict)
+    facts: dict[str, int] = field(default_factory=dict)
+    tables: dict[str, TableChange] = field(default_factory=dict)
+    rejected_report: Path | None = None
+    seconds: float = 0.0
+    committed: bool = False
+
+
+class LoadRefused(Exception):
+    """Invalid rows were found and --skip-invalid was not given: nothing was loaded."""
+
+    def __init__(self, summary: LoadSummary) -> None:
+        self.summary = summary
+        super().__init__(
+            f"{summary.rows_rejected:,} of {summary.rows_read:,} rows are invalid "
+            f"({summary.error_count:,} problems); nothing was loaded"
+        )
+
+
+ProgressCallback = Callable[[str, int, int | None], None]  # (stage, done, total)
+
+
+def _noop_progress(stage: str, done: int, total: int | None) -> None:
+    return None
+
+
+class _RejectedReport:
+    """Streams every problem to a CSV (row, line, column, value, reason, then the raw cells)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._file: TextIO | None = None
+        self._writer: Any = None
+
+    def write(self, error: RowError, cells: list[str]) -> None:
+        if self.path is None:
+            return
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("w", newline="", encoding="utf-8", errors="replace")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(["row", "line", "column", "value", "reason", *COLUMNS])
+        self._writer.writerow(
+            [error.row, error.line, error.column or "", error.value or "", error.reason, *cells]
+        )
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+def load_csv(
+    source: str | Path,
+    engine: Engine,
+    *,
+    skip_invalid: bool = False,
+    rejected_report: Path | None = None,
+    progress: ProgressCallback = _noop_progress,
+) -> LoadSummary:
+    """Validate and load `source`. Raises LoadRefused (database untouched) on invalid rows unless
+    `skip_invalid`, in which case valid rows load and invalid ones go to `rejected_report`."""
+    started = time.perf_counter()
+    settings = get_settings()
+    path = resolve_source(
+        source, default_path=Path(settings.ecommerce_csv), fallback_url=settings.dataset_url
+    )
+    summary = LoadSummary(source=str(source))
+    upgrade_to_head(engine)
+
+    report = _RejectedReport(rejected_report)
+    stats = ReadStats()
+
+    def on_error(error: RowError, cells: list[str]) -> None:
+        summary.error_count += 1
+        if len(summary.errors) < MAX_ERRORS_KEPT:
+            summary.errors.append(error)
+        report.write(error, cells)
+
+    try:
+        with engine.begin() as conn:
+            _prepare(conn)
+            _stage(conn, path, stats, on_error, skip_invalid, progress)
+            summary.rows_read = stats.rows_read
+            summary.rows_rejected = stats.rows_rejected
+            summary.rows_loaded = stats.rows_valid
+            summary.blank_cells = stats.blank_cells
+            if stats.rows_rejected and not skip_invalid:
+                raise LoadRefused(summary)  # rolls the transaction back
+            if stats.rows_read == 0:
+                raise LoadRefused(summary)
+            _derive(conn, summary, progress)
+        summary.committed = True
+    finally:
+        report.close()
+        summary.rejected_report = rejected_report if summary.error_count else None
+        summary.seconds = time.perf_counter() - started
+
+    progress("analyze", 0, None)
+    with engine.connect() as conn:
+        # Fresh statistics: without them the planner picks plans measured 50x slower here.
+        conn.exec_driver_sql(statements.ANALYZE_TABLES)
+        conn.commit()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _prepare(conn: Connection) -> None:
+    conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+    conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+    conn.exec_driver_sql(statements.LOCK_TABLES)
+    conn.exec_driver_sql(statements.CREATE_STAGE)
+
+
+def _stage(
+    conn: Connection,
+    path: Path,
+    stats: ReadStats,
+    on_error: Callable[[RowError, list[str]], None],
+    skip_invalid: bool,
+    progress: ProgressCallback,
+) -> None:
+    """Stream valid rows into stage_rows in batches; keep reading past errors to report them all."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    total_bytes = path.stat().st_size
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    pending = 0
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        for row_number, values in validated_rows(text, stats, on_error):
+            if stats.rows_rejected and not skip_invalid:
+                continue  # the load will be refused: only keep validating
+            writer.writerow((row_number, *values))
+            pending += 1
+            if pending == BATCH_ROWS:
+                _flush(cursor, buffer)
+                pending = 0
+                progress("read", raw.tell(), total_bytes)
+        if pending and not (stats.rows_rejected and not skip_invalid):
+            _flush(cursor, buffer)
+        progress("read", total_bytes, total_bytes)
+    conn.exec_driver_sql(statements.ANALYZE_STAGE)
+
+
+def _flush(cursor: Any, buffer: io.StringIO) -> None:
+    buffer.seek(0)
+    cursor.copy_expert(statements.COPY_STAGE, buffer)
+    buffer.seek(0)
+    buffer.truncate()
+
+
+def _derive(conn: Connection, summary: LoadSummary, progress: ProgressCallback) -> None:
+    progress("derive", 0, 5)
+    facts = conn.exec_driver_sql(statements.STAGE_FACTS).mappings().one()
+    summary.facts = {key: int(value) for key, value in facts.items()}
+    steps = (
+        ("customers", statements.UPSERT_CUSTOMERS),
+        ("products", statements.INSERT_PRODUCTS),
+        ("orders", statements.INSERT_ORDERS),
+    )
+    for done, (table, sql) in enumerate(steps, start=1):
+        inserted, updated = conn.exec_driver_sql(sql).one()
+        summary.tables[table] = TableChange(inserted=int(inserted), updated=int(updated))
+        progress("derive", done, 5)
+    summary.tables["order_items"] = TableChange(inserted=bulk.insert_items(conn))
+    progress("derive", 5, 5)
+    counts = conn.exec_driver_sql(statements.TABLE_COUNTS).one()
+    for table, count in zip(TABLES, counts, strict=True):
+        summary.tables[table].total_after = int(count)
