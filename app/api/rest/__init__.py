@@ -1,0 +1,1 @@
+"""REST transport: thin FastAPI routes over `app.services`, pydantic schemas, problem+json."""

@@ -1,0 +1,45 @@
+"""Shared route dependencies: pagination and date-range query parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import Query
+
+from app.config import get_settings
+from app.services.pagination import PageRequest
+from app.services.validation import DateRange
+
+_settings = get_settings()  # environment only; no database access at import time
+
+
+def page_params(
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=_settings.api_max_page_size,
+            description=f"Page size (1..{_settings.api_max_page_size}).",
+            examples=[50],
+        ),
+    ] = _settings.api_default_page_size,
+    offset: Annotated[
+        int, Query(ge=0, description="Rows to skip before this page.", examples=[0])
+    ] = 0,
+) -> PageRequest:
+    return PageRequest(limit=limit, offset=offset)
+
+
+def date_range(
+    date_from: Annotated[
+        dt.date | None,
+        Query(description="First order date, inclusive (YYYY-MM-DD).", examples=["2018-01-01"]),
+    ] = None,
+    date_to: Annotated[
+        dt.date | None,
+        Query(description="Last order date, inclusive (YYYY-MM-DD).", examples=["2018-12-31"]),
+    ] = None,
+) -> DateRange:
+    # DateRange raises InvalidParameterError (→ 422 problem) when date_from > date_to.
+    return DateRange(date_from=date_from, date_to=date_to)

@@ -1,0 +1,146 @@
+"""Response models. Money and other NUMERIC values are exact: Decimal in, 2-decimal strings out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+CENT = Decimal("0.01")
+
+
+def _two_places(value: Decimal) -> Decimal:
+    quantized = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    # "-0.00" is a float artefact, not an amount: normalise it to "0.00".
+    return quantized if quantized else abs(quantized)
+
+
+def _as_string(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+Money = Annotated[
+    Decimal,
+    AfterValidator(_two_places),
+    PlainSerializer(_as_string, return_type=str, when_used="always"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["140.00"]}),
+]
+"""An exact amount: quantized to 0.01 and serialised as a string with exactly 2 decimals."""
+
+Decimal2 = Annotated[
+    Decimal,
+    AfterValidator(_two_places),
+    PlainSerializer(_as_string, return_type=str, when_used="always"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["0.30"]}),
+]
+"""Non-money NUMERIC values (discount fraction, aging days) use the same exact 2-decimal string."""
+
+T = TypeVar("T")
+
+MONEY_NOTE = "Exact decimal as a string with 2 decimals"
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T] = Field(description="This page's rows, in a deterministic order.")
+    total: int = Field(description="Rows matching the filters across all pages.", examples=[700])
+    limit: int = Field(description="Page size used.", examples=[50])
+    offset: int = Field(description="Rows skipped before this page.", examples=[0])
+
+
+class CustomerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    customer_id: str = Field(description="The dataset's Customer_Id.", examples=["37077"])
+    gender: str | None = Field(examples=["Female"])
+    device_type: str | None = Field(examples=["Web"])
+    login_type: str | None = Field(examples=["Member"])
+    profile_as_of: dt.datetime = Field(
+        description="Date and time of the order the attributes were taken from (the latest).",
+        examples=["2018-01-02T10:56:33"],
+    )
+
+
+class CustomerDetailOut(CustomerOut):
+    order_count: int = Field(description="Orders placed.", examples=[1])
+    item_count: int = Field(description="Order lines (CSV rows) across all orders.", examples=[1])
+    total_sales: Money = Field(description=f"Sum of recorded sales. {MONEY_NOTE}.")
+    total_profit: Money = Field(description=f"Sum of profit. {MONEY_NOTE}.")
+    first_order_date: dt.date | None = Field(examples=["2018-01-02"])
+    last_order_date: dt.date | None = Field(examples=["2018-01-02"])
+
+
+class OrderOut(BaseModel):
+    id: int = Field(description="Order id (orders.id).", examples=[1])
+    customer_id: str = Field(description="The customer's dataset id.", examples=["37077"])
+    order_date: dt.date = Field(examples=["2018-01-02"])
+    order_time: dt.time = Field(examples=["10:56:33"])
+    priority: str = Field(description="Low, Medium, High or Critical.", examples=["Medium"])
+    payment_method: str | None = Field(examples=["credit_card"])
+    aging: Decimal2 | None = Field(
+        description=f"Days from order to delivery (first line). {MONEY_NOTE}."
+    )
+    item_count: int = Field(description="Order lines.", examples=[1])
+    total_quantity: int = Field(description="Sum of quantities (missing ones ignored).")
+    total_sales: Money = Field(description=f"Order total: sum of line sales. {MONEY_NOTE}.")
+    total_profit: Money = Field(description=f"Sum of line profit. {MONEY_NOTE}.")
+    total_shipping_cost: Money = Field(description=f"Sum of line shipping cost. {MONEY_NOTE}.")
+
+
+class OrderItemOut(BaseModel):
+    position: int = Field(description="1-based line number within the order.", examples=[1])
+    product_id: int = Field(examples=[1])
+    product_name: str = Field(examples=["Car Media Players"])
+    product_category: str = Field(examples=["Auto & Accessories"])
+    quantity: int | None = Field(description="Units; null when not recorded.", examples=[1])
+    discount: Decimal2 | None = Field(description=f'Fraction 0..1, e.g. "0.30". {MONEY_NOTE}.')
+    sales: Money | None = Field(description=f"Line sales as recorded. {MONEY_NOTE}.")
+    profit: Money | None = Field(description=f"{MONEY_NOTE}.")
+    shipping_cost: Money | None = Field(description=f"{MONEY_NOTE}.")
+
+
+class OrderDetailOut(OrderOut):
+    items: list[OrderItemOut]
+
+
+class ProductOut(BaseModel):
+    id: int = Field(examples=[1])
+    name: str = Field(examples=["Car Media Players"])
+    category: str = Field(examples=["Auto & Accessories"])
+    units_sold: int = Field(description="Sum of quantity (missing ones ignored).", examples=[12])
+    total_sales: Money = Field(description=f"Sum of recorded sales. {MONEY_NOTE}.")
+    total_profit: Money = Field(description=f"Sum of profit. {MONEY_NOTE}.")
+    item_count: int = Field(description="Order lines naming this product.", examples=[10])
+
+
+class TopProductOut(BaseModel):
+    rank: int = Field(description="1 = best by the chosen metric.", examples=[1])
+    product_id: int = Field(examples=[1])
+    product_name: str = Field(examples=["Car Media Players"])
+    product_category: str = Field(examples=["Auto & Accessories"])
+    total_sales: Money = Field(description=f"Sum of recorded sales. {MONEY_NOTE}.")
+    total_quantity: int = Field(description="Units sold.", examples=[12])
+    total_profit: Money = Field(description=f"Sum of profit. {MONEY_NOTE}.")
+
+
+class TopProductsOut(BaseModel):
+    by: str = Field(description="The metric ranked by.", examples=["sales"])
+    limit: int = Field(examples=[5])
+    items: list[TopProductOut]
+
+
+class RevenueOut(BaseModel):
+    total_revenue: Money = Field(
+        description=f"Sum of recorded line sales (not scaled by quantity). {MONEY_NOTE}."
+    )
+    total_profit: Money = Field(description=f"{MONEY_NOTE}.")
+    total_shipping_cost: Money = Field(description=f"{MONEY_NOTE}.")
+    order_count: int = Field(examples=[700])
+    item_count: int = Field(description="Order lines.", examples=[700])
+    date_from: dt.date | None = Field(description="Inclusive start, if filtered.")
+    date_to: dt.date | None = Field(description="Inclusive end, if filtered.")
+
+
+class HealthOut(BaseModel):
+    status: str = Field(examples=["ok"])

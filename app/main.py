@@ -1,0 +1,86 @@
+"""The ASGI application: `create_app()` wires routers, error handlers and the lifespan.
+
+Importing this module never touches the database: the engine is created lazily by `get_engine()`
+on the first request, and the schema is Alembic's job (never `create_all` here).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from app.api.rest import analytics, customers, health, orders, products
+from app.api.rest.errors import install_error_handlers, use_problem_json_in_openapi
+from app.db.engine import dispose_engine
+
+log = logging.getLogger(__name__)
+
+VERSION = "0.1.0"
+DESCRIPTION = """
+Analytics over an e-commerce dataset (customers, products, orders, order items) in PostgreSQL.
+
+* **Money is exact**: every amount is a string with exactly two decimals (`"140.00"`), never a
+  float. Revenue is the sum of recorded line sales (Sales does not scale with quantity).
+* **Lists are paginated** with `limit` (default 50, max 500) and `offset`; responses carry
+  `items`, `total`, `limit`, `offset` in a deterministic order.
+* **Errors are `application/problem+json`** (RFC 9457) with `type`, `title`, `status`, `detail`
+  and, for invalid parameters, an `errors` list naming each parameter and what was expected.
+"""
+
+TAGS = [
+    {"name": "customers", "description": "Customers and their order statistics."},
+    {"name": "orders", "description": "Orders (CSV rows sharing customer, date and time)."},
+    {"name": "products", "description": "Products with units sold and sales."},
+    {"name": "analytics", "description": "Business insights (SQL in queries/*.sql)."},
+    {"name": "health", "description": "Liveness of the API and its database."},
+]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Nothing to open: the engine starts lazily. Dispose it so connections close on shutdown.
+    yield
+    dispose_engine()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="E-commerce Analytics API",
+        description=DESCRIPTION,
+        version=VERSION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (customers, orders, products, analytics, health):
+        app.include_router(module.router)
+
+    @app.get("/", tags=["health"], summary="Where to go from here")
+    def index() -> dict[str, Any]:
+        return {
+            "name": app.title,
+            "version": app.version,
+            "links": {
+                "docs": "/docs",
+                "openapi": "/openapi.json",
+                "graphql": "/graphql",
+                "health": "/health",
+            },
+        }
+
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = use_problem_json_in_openapi(default_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+app = create_app()
