@@ -7,7 +7,8 @@ server in one run, each in its own fresh database:
   16 text columns (no parsing, no constraints): the least any loader can spend.
 - load_csv: `loader.load.load_csv(file, engine)` in this process, schema migrated beforehand.
 - process: `python -m loader FILE` as a subprocess with DATABASE_URL set (interpreter start-up,
-  migrations and all), plus its peak RSS from wait4().
+  migrations and all), plus its peak RSS and its own CPU time from wait4() (wall time well above
+  CPU time means the loader is waiting on the server).
 
     python -m bench.load --scales 1,20 --repeat 3
 """
@@ -52,6 +53,7 @@ PEAK_RSS_MB_AT_20X = 300.0
 @dataclass
 class ProcessRun:
     seconds: float
+    cpu_seconds: float  # the loader's own user + system time; the rest is the server or I/O
     peak_rss_mb: float
     returncode: int
     stderr_tail: str
@@ -65,6 +67,7 @@ class ScaleResult:
     copy_s: list[float] = field(default_factory=list)
     load_csv_s: list[float] = field(default_factory=list)
     process_s: list[float] = field(default_factory=list)
+    process_cpu_s: list[float] = field(default_factory=list)
     peak_rss_mb: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
@@ -153,7 +156,8 @@ def run_loader_process(server: Server, csv_path: Path, log_stem: Path) -> Proces
         proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped by wait4
     tail = "\n".join(stderr_path.read_text(errors="replace").splitlines()[-15:])
     # ru_maxrss is in KiB on Linux.
-    return ProcessRun(elapsed, usage.ru_maxrss / 1024, proc.returncode, tail)
+    cpu = usage.ru_utime + usage.ru_stime
+    return ProcessRun(elapsed, cpu, usage.ru_maxrss / 1024, proc.returncode, tail)
 
 
 def measure(
@@ -170,9 +174,11 @@ def measure(
         run = run_loader_process(server, csv_path, log_stem)
         if run.returncode == 0:
             result.process_s.append(run.seconds)
+            result.process_cpu_s.append(run.cpu_seconds)
             result.peak_rss_mb.append(run.peak_rss_mb)
             console.print(
-                f"{label} python -m loader {run.seconds:.2f} s, peak RSS {run.peak_rss_mb:.0f} MB",
+                f"{label} python -m loader {run.seconds:.2f} s "
+                f"(CPU {run.cpu_seconds:.2f} s), peak RSS {run.peak_rss_mb:.0f} MB",
                 highlight=False,
             )
         else:
@@ -210,6 +216,7 @@ def results_table(results: Sequence[ScaleResult], repeat: int) -> Table:
         "load_csv / COPY",
         "python -m loader s",
         "process / COPY",
+        "process CPU s",
         "peak RSS MB",
     ):
         table.add_column(name, justify="right")
@@ -223,6 +230,7 @@ def results_table(results: Sequence[ScaleResult], repeat: int) -> Table:
             _fmt(r.ratio(r.load_csv_s), ".1f"),
             _fmt(r.median(r.process_s), ".2f"),
             _fmt(r.ratio(r.process_s), ".1f"),
+            _fmt(r.median(r.process_cpu_s), ".2f"),
             _fmt(max(r.peak_rss_mb, default=None), ".0f"),
         )
     return table
