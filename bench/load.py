@@ -280,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--scales needs positive integers and --repeat must be >= 1")
 
     # Piped output would wrap the table at 80 columns.
-    console = Console(width=None if sys.stdout.isatty() else 140)
+    console = Console(width=None if sys.stdout.isatty() else 160)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     paths = {scale: dataset(scale, args.seed, args.regenerate, console) for scale in scales}
     with bench_server() as server:
