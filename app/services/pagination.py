@@ -15,6 +15,9 @@ from app.services.errors import InvalidParameterError
 T = TypeVar("T")
 R = TypeVar("R")
 
+# PostgreSQL takes OFFSET as bigint; beyond it the query fails instead of returning an empty page.
+MAX_OFFSET = 2**63 - 1
+
 # A SELECT of any columns (SQLAlchemy 2.1 types Select by its column tuple).
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 
@@ -30,8 +33,8 @@ class PageRequest:
         max_limit = get_settings().api_max_page_size
         if not 1 <= self.limit <= max_limit:
             raise InvalidParameterError("limit", f"must be between 1 and {max_limit}")
-        if self.offset < 0:
-            raise InvalidParameterError("offset", "must be 0 or greater")
+        if not 0 <= self.offset <= MAX_OFFSET:
+            raise InvalidParameterError("offset", f"must be between 0 and {MAX_OFFSET}")
 
     @classmethod
     def default(cls) -> PageRequest:

@@ -8,9 +8,11 @@ attributes are those of their latest order (by date, then time; ties → the lat
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -61,20 +63,17 @@ class Expected:
 
     @classmethod
     def from_csv(cls, path: Path) -> Expected:
-        rows = pd.read_csv(
-            path,
-            keep_default_na=False,
-            # Converters for every column: text stays text (ids like "037" keep their zeros).
-            converters={
-                **{column: str for column in TEXT_COLUMNS},
-                "Sales": _decimal,
-                "Profit": _decimal,
-                "Shipping_Cost": _decimal,
-                "Discount": _decimal,
-                "Aging": _decimal,
-                "Quantity": _int,
-            },
-        )
+        # Converters for every column: text stays text (ids like "037" keep their zeros).
+        converters: dict[str, Callable[[str], Any]] = {
+            **{column: str for column in TEXT_COLUMNS},
+            "Sales": _decimal,
+            "Profit": _decimal,
+            "Shipping_Cost": _decimal,
+            "Discount": _decimal,
+            "Aging": _decimal,
+            "Quantity": _int,
+        }
+        rows = pd.read_csv(path, keep_default_na=False, converters=converters)
         rows["row"] = range(len(rows))
         rows["date"] = [dt.date.fromisoformat(d) for d in rows["Order_Date"]]
         orders = rows.groupby(ORDER_KEY, sort=False).agg(
@@ -132,11 +131,20 @@ class Expected:
     def top_products(self, by: str, limit: int) -> list[tuple[str, str, str, int, str]]:
         """(name, category, sales, quantity, profit) best first, ties by name, then category."""
         column = {"sales": "total_sales", "quantity": "units_sold", "profit": "total_profit"}[by]
+        table = self.products.reset_index()
         ranked = sorted(
-            self.products.itertuples(),
-            key=lambda p: (-getattr(p, column), p.Index[1], p.Index[0]),
+            zip(
+                table["Product"],
+                table["Product_Category"],
+                table["total_sales"],
+                table["units_sold"],
+                table["total_profit"],
+                table[column],
+                strict=True,
+            ),
+            key=lambda p: (-p[5], p[0], p[1]),
         )
         return [
-            (p.Index[1], p.Index[0], money(p.total_sales), p.units_sold, money(p.total_profit))
-            for p in ranked[:limit]
+            (str(name), str(category), money(sales), int(units), money(profit))
+            for name, category, sales, units, profit, _ in ranked[:limit]
         ]

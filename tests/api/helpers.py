@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -37,11 +37,14 @@ def assert_invalid(response: Any, parameter: str, location: str = "query") -> di
     return body
 
 
-def all_pages(client: TestClient, url: str, limit: int = 500, **params: Any) -> Iterator[dict]:
+def all_pages(
+    client: TestClient, url: str, filters: Mapping[str, str] | None = None, *, limit: int = 500
+) -> Iterator[dict[str, Any]]:
     """Every item of a paginated listing, fetched page by page."""
     offset = 0
     while True:
-        page = client.get(url, params={**params, "limit": limit, "offset": offset}).json()
+        params = {**(filters or {}), "limit": limit, "offset": offset}
+        page = client.get(url, params=params).json()
         yield from page["items"]
         offset += limit
         if offset >= page["total"]:

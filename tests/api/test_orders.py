@@ -22,7 +22,7 @@ def test_list_has_every_order_with_exact_totals(client: TestClient, expected: Ex
     assert len(orders) == len(expected.orders) == 700
     assert len({o["id"] for o in orders}) == 700
     for order in orders:
-        row = expected.orders.loc[_key(order)]
+        row = expected.orders.loc[_key(order)]  # type: ignore[index]  # MultiIndex tuple
         assert assert_money(order["total_sales"]) == money(row["total_sales"])
         assert assert_money(order["total_profit"]) == money(row["total_profit"])
         assert assert_money(order["total_shipping_cost"]) == money(row["total_shipping_cost"])
@@ -65,7 +65,7 @@ def test_date_range_is_inclusive(
     client: TestClient, expected: Expected, date_from: str | None, date_to: str | None
 ) -> None:
     params = {k: v for k, v in {"date_from": date_from, "date_to": date_to}.items() if v}
-    got = sorted(_key(o) for o in all_pages(client, "/orders/", **params))
+    got = sorted(_key(o) for o in all_pages(client, "/orders/", params))
     start = dt.date.fromisoformat(date_from) if date_from else None
     end = dt.date.fromisoformat(date_to) if date_to else None
     rows = expected.rows_between(start, end)
@@ -82,7 +82,7 @@ def test_single_day_range_includes_both_ends(client: TestClient, expected: Expec
 
 @pytest.mark.parametrize("priority", ["Low", "Medium", "High", "Critical"])
 def test_priority_filter(client: TestClient, expected: Expected, priority: str) -> None:
-    got = list(all_pages(client, "/orders/", priority=priority))
+    got = list(all_pages(client, "/orders/", {"priority": priority}))
     assert len(got) == int((expected.orders["priority"] == priority).sum())
     assert {o["priority"] for o in got} == {priority}
 

@@ -4,7 +4,7 @@ edge cases the sample cannot show — no orders, no items, unsold products, NULL
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
@@ -22,7 +22,7 @@ D = Decimal
 
 
 @pytest.fixture(scope="module")
-def seeded_engine(new_database) -> Engine:  # type: ignore[no-untyped-def]
+def seeded_engine(new_database: Callable[[], Engine]) -> Engine:
     """One small database for the whole module (tests only read it)."""
     engine: Engine = new_database()
     with Session(engine) as session:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Query
 
 from app.config import get_settings
-from app.services.pagination import PageRequest
+from app.services.pagination import MAX_OFFSET, PageRequest
 from app.services.validation import DateRange
 
 _settings = get_settings()  # environment only; no database access at import time
@@ -25,7 +25,8 @@ def page_params(
         ),
     ] = _settings.api_default_page_size,
     offset: Annotated[
-        int, Query(ge=0, description="Rows to skip before this page.", examples=[0])
+        int,
+        Query(ge=0, le=MAX_OFFSET, description="Rows to skip before this page.", examples=[0]),
     ] = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
