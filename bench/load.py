@@ -16,6 +16,7 @@ server in one run, each in its own fresh database:
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import platform
 import statistics
@@ -25,6 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -117,23 +119,48 @@ def time_copy_floor(server: Server, csv_path: Path) -> float:
             engine.dispose()
 
 
-def time_load_csv(server: Server, csv_path: Path, expected_rows: int) -> float:
+class StageClock:
+    """Progress callback noting when each loader stage first reports, to split the load time.
+
+    A stage runs from the previous stage's first report (or the start) to the next one's."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.first_seen: dict[str, float] = {}
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        self.first_seen.setdefault(stage, time.perf_counter())
+
+    def split(self, ended: float) -> dict[str, float]:
+        stages = list(self.first_seen)
+        bounds = [self.started, *(self.first_seen[s] for s in stages[1:]), ended]
+        return {stage: bounds[i + 1] - bounds[i] for i, stage in enumerate(stages)}
+
+
+def time_load_csv(
+    server: Server, csv_path: Path, expected_rows: int
+) -> tuple[float, dict[str, float]]:
+    """Seconds for load_csv, and per stage when the loader takes a `progress` callback."""
     from app.db.engine import make_engine
     from app.db.migrate import upgrade_to_head
     from loader.load import load_csv
 
+    clock = StageClock()
+    extra: dict[str, Any] = {}
+    if "progress" in inspect.signature(load_csv).parameters:  # optional, not the public API
+        extra["progress"] = clock
     with server.fresh_database() as url:
         engine = make_engine(url)
         try:
             upgrade_to_head(engine)  # untimed: only the load is measured here
-            started = time.perf_counter()
-            summary = load_csv(csv_path, engine)
-            elapsed = time.perf_counter() - started
+            clock.started = started = time.perf_counter()
+            summary = load_csv(csv_path, engine, **extra)
+            ended = time.perf_counter()
         finally:
             engine.dispose()
     if summary.rows_loaded != expected_rows:
         raise RuntimeError(f"load_csv loaded {summary.rows_loaded:,} of {expected_rows:,} rows")
-    return elapsed
+    return ended - started, clock.split(ended)
 
 
 def run_loader_process(server: Server, csv_path: Path, log_stem: Path) -> ProcessRun:
@@ -188,16 +215,20 @@ def measure(
 
 
 def _time_in_process(
-    result: ScaleResult, console: Console, label: str, run: Callable[[], float]
+    result: ScaleResult,
+    console: Console,
+    label: str,
+    run: Callable[[], tuple[float, dict[str, float]]],
 ) -> None:
     try:
-        seconds = run()
+        seconds, stages = run()
     except Exception as exc:  # a broken loader is a benchmark finding, not a crash
         result.failures.append(f"load_csv: {exc!r}")
         console.print(f"{label} load_csv failed: {exc!r}", highlight=False)
         return
     result.load_csv_s.append(seconds)
-    console.print(f"{label} load_csv {seconds:.2f} s", highlight=False)
+    split = ", ".join(f"{stage} {s:.2f}" for stage, s in stages.items())
+    console.print(f"{label} load_csv {seconds:.2f} s ({split})", highlight=False)
 
 
 def _fmt(value: float | None, spec: str) -> str:
