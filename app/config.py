@@ -17,7 +17,7 @@ class Settings(BaseSettings):
 
     database_url: str | None = Field(
         default=None,
-        description="SQLAlchemy URL of an existing PostgreSQL (>= 14). Unset: start an embedded one.",
+        description="URL of an existing PostgreSQL (>= 14). Unset: start an embedded one.",
     )
     embedded_pgdata: Path = Field(
         default=PROJECT_ROOT / ".pgdata",

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine
 from app.config import get_settings
 from app.db.migrate import upgrade_to_head
 from loader import bulk, statements
-from loader.read import COLUMNS, ReadStats, RowError, validated_rows
+from loader.read import COLUMNS, ReadStats, RowError, validated_batches
 from loader.source import resolve_source
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,13 @@ def load_csv(
     try:
         with engine.begin() as conn:
             _prepare(conn)
+            step_started = time.perf_counter()
             _stage(conn, path, stats, on_error, skip_invalid, progress)
+            log.info(
+                "read and staged %s rows in %.2f s",
+                stats.rows_valid,
+                time.perf_counter() - step_started,
+            )
             summary.rows_read = stats.rows_read
             summary.rows_rejected = stats.rows_rejected
             summary.rows_loaded = stats.rows_valid
@@ -168,48 +174,55 @@ def _stage(
     """Stream valid rows into stage_rows in batches; keep reading past errors to report them all."""
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     total_bytes = path.stat().st_size
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    pending = 0
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        for row_number, values in validated_rows(text, stats, on_error):
+        for numbers, columns in validated_batches(text, stats, on_error, BATCH_ROWS):
+            progress("read", raw.tell(), total_bytes)
             if stats.rows_rejected and not skip_invalid:
-                continue  # the load will be refused: only keep validating
-            writer.writerow((row_number, *values))
-            pending += 1
-            if pending == BATCH_ROWS:
-                _flush(cursor, buffer)
-                pending = 0
-                progress("read", raw.tell(), total_bytes)
-        if pending and not (stats.rows_rejected and not skip_invalid):
-            _flush(cursor, buffer)
+                continue  # the load will be refused: only keep validating, to report every error
+            lines = map("\t".join, zip(map(str, numbers), *columns, strict=True))
+            buffer = io.StringIO("\n".join(lines) + "\n")
+            cursor.copy_expert(statements.COPY_STAGE, buffer)
         progress("read", total_bytes, total_bytes)
-    conn.exec_driver_sql(statements.ANALYZE_STAGE)
-
-
-def _flush(cursor: Any, buffer: io.StringIO) -> None:
-    buffer.seek(0)
-    cursor.copy_expert(statements.COPY_STAGE, buffer)
-    buffer.seek(0)
-    buffer.truncate()
 
 
 def _derive(conn: Connection, summary: LoadSummary, progress: ProgressCallback) -> None:
     progress("derive", 0, 5)
+    step_started = time.perf_counter()
+    conn.exec_driver_sql(statements.SORT_STAGE)
+    conn.exec_driver_sql(statements.ANALYZE_STAGE)
     facts = conn.exec_driver_sql(statements.STAGE_FACTS).mappings().one()
+    log.info("staged rows sorted and checked in %.2f s", time.perf_counter() - step_started)
     summary.facts = {key: int(value) for key, value in facts.items()}
-    steps = (
-        ("customers", statements.UPSERT_CUSTOMERS),
-        ("products", statements.INSERT_PRODUCTS),
-        ("orders", statements.INSERT_ORDERS),
-    )
-    for done, (table, sql) in enumerate(steps, start=1):
+    for done, (table, sql) in enumerate(
+        (("customers", statements.UPSERT_CUSTOMERS), ("products", statements.INSERT_PRODUCTS)),
+        start=1,
+    ):
+        step_started = time.perf_counter()
         inserted, updated = conn.exec_driver_sql(sql).one()
         summary.tables[table] = TableChange(inserted=int(inserted), updated=int(updated))
+        _log_step(table, inserted, updated, step_started)
         progress("derive", done, 5)
-    summary.tables["order_items"] = TableChange(inserted=bulk.insert_items(conn))
-    progress("derive", 5, 5)
+    bulk_steps = (
+        ("orders", statements.INSERT_ORDERS_BULK, statements.INSERT_ORDERS),
+        ("order_items", statements.INSERT_ITEMS_BULK, statements.INSERT_ITEMS),
+    )
+    for done, (table, bulk_sql, upsert_sql) in enumerate(bulk_steps, start=4):
+        step_started = time.perf_counter()
+        inserted = bulk.insert_rows(conn, table, bulk_sql=bulk_sql, upsert_sql=upsert_sql)
+        summary.tables[table] = TableChange(inserted=inserted)
+        _log_step(table, inserted, 0, step_started)
+        progress("derive", done, 5)
     counts = conn.exec_driver_sql(statements.TABLE_COUNTS).one()
     for table, count in zip(TABLES, counts, strict=True):
         summary.tables[table].total_after = int(count)
+
+
+def _log_step(table: str, inserted: int, updated: int, started: float) -> None:
+    log.info(
+        "%s: %s inserted, %s updated in %.2f s",
+        table,
+        inserted,
+        updated,
+        time.perf_counter() - started,
+    )

@@ -29,7 +29,7 @@ _db_counter = itertools.count()
 
 
 def real_sample_path() -> Path:
-    """The real published-format sample: ECOMMERCE_CSV when it points at a file, else shared/data."""
+    """The real published-format sample: ECOMMERCE_CSV if it is a file, else shared/data."""
     env = os.environ.get("ECOMMERCE_CSV")
     if env and Path(env).is_file():
         return Path(env)

@@ -1,4 +1,4 @@
-"""Bring a database's schema up to date with the Alembic migrations (used by the loader and `serve`)."""
+"""Bring a schema up to date with the Alembic migrations (used by the loader and `serve`)."""
 
 from __future__ import annotations
 

@@ -46,8 +46,9 @@ class Customer(Base):
     __tablename__ = "customers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "C" collation: ids compare byte-wise, cheap to sort and to join with the loader's staging.
     customer_id: Mapped[str] = mapped_column(
-        String(20), unique=True, comment="Customer_Id in the CSV"
+        String(20, collation="C"), unique=True, comment="Customer_Id in the CSV"
     )
     gender: Mapped[str | None] = mapped_column(Text)
     device_type: Mapped[str | None] = mapped_column(Text)

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on a connection handed over by app.db.migrate, or on the resolved URL."""
+"""Alembic environment: runs on a connection from app.db.migrate, or on the resolved URL."""
 
 from __future__ import annotations
 

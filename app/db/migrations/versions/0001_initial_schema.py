@@ -22,7 +22,12 @@ def upgrade() -> None:
     op.create_table(
         "customers",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("customer_id", sa.String(20), nullable=False, comment="Customer_Id in the CSV"),
+        sa.Column(
+            "customer_id",
+            sa.String(20, collation="C"),
+            nullable=False,
+            comment="Customer_Id in the CSV",
+        ),
         sa.Column("gender", sa.Text()),
         sa.Column("device_type", sa.Text()),
         sa.Column("login_type", sa.Text()),
