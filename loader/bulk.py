@@ -1,10 +1,10 @@
-"""Bulk inserts into the two tables that grow by a million rows at 20x scale: orders and items.
+"""Inserts into the two tables that grow by a million rows at 20x scale: orders and items.
 
-Into an empty table, checking each row's foreign keys and updating its indexes row by row costs more
+Into empty tables, checking each row's foreign keys and updating its indexes row by row costs more
 than everything else in a load together. So when the table is empty, its indexes and constraints
 (all but the primary key) are set aside inside the load's transaction and rebuilt afterwards from
 their exact catalog definitions: one sort per index, one join per foreign key. Readers see either
-the old empty table or the new full one. Otherwise rows go in with an anti-join and ON CONFLICT,
+the old empty tables or the new full ones. Otherwise rows go in with an anti-join and ON CONFLICT,
 which keeps re-runs idempotent.
 
 The DDL below is assembled from the catalog's own definitions (pg_get_constraintdef,
@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection
+
+from loader import statements
 
 _CONSTRAINTS = """
 SELECT quote_ident(conname), pg_get_constraintdef(oid)
@@ -57,14 +59,24 @@ def constraints_set_aside(conn: Connection, table: str) -> Iterator[None]:
         conn.exec_driver_sql(definition)
 
 
-def insert_rows(conn: Connection, table: str, *, bulk_sql: str, upsert_sql: str) -> int:
-    """Run `bulk_sql` with constraints set aside when `table` is empty, else `upsert_sql`
-    (which must return the number of rows it inserted). Returns the number of rows inserted."""
-    if not table_is_empty(conn, table):
-        return int(conn.exec_driver_sql(upsert_sql).scalar_one())
-    with constraints_set_aside(conn, table):
-        inserted = conn.exec_driver_sql(bulk_sql).rowcount
-    # Statistics now, inside the transaction: the next statement joins this table, and with an
-    # empty table's statistics the planner picks a million index probes over one hash join.
-    conn.exec_driver_sql(f"ANALYZE {table}")
-    return int(inserted)
+def insert_fresh(conn: Connection, first_row: int, last_row: int) -> tuple[int, int]:
+    """First load: reserve a block of order ids, insert orders and items with their secondary
+    indexes and constraints set aside, rebuild them. Returns (orders, items) inserted."""
+    count = last_row - first_row + 1
+    first_id = int(
+        conn.exec_driver_sql(statements.RESERVE_ORDER_IDS, {"count": count}).scalar_one()
+    )
+    params = {"first_id": first_id, "first_row": first_row}
+    with constraints_set_aside(conn, "orders"):
+        orders = conn.exec_driver_sql(statements.INSERT_ORDERS_FRESH, params).rowcount
+    with constraints_set_aside(conn, "order_items"):
+        items = conn.exec_driver_sql(statements.INSERT_ITEMS_FRESH, params).rowcount
+    return int(orders), int(items)
+
+
+def insert_more(conn: Connection) -> tuple[int, int]:
+    """Later loads: insert only the orders and items not there yet (anti-join + ON CONFLICT)."""
+    orders = conn.exec_driver_sql(statements.INSERT_ORDERS).scalar_one()
+    conn.exec_driver_sql("ANALYZE orders")  # the items statement joins the grown table
+    items = conn.exec_driver_sql(statements.INSERT_ITEMS).scalar_one()
+    return int(orders), int(items)

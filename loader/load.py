@@ -5,7 +5,6 @@ refused or failed load leaves the database exactly as it was."""
 from __future__ import annotations
 
 import csv
-import io
 import logging
 import time
 from collections.abc import Callable
@@ -17,13 +16,12 @@ from sqlalchemy import Connection, Engine
 
 from app.config import get_settings
 from app.db.migrate import upgrade_to_head
-from loader import bulk, statements
-from loader.read import COLUMNS, ReadStats, RowError, validated_batches
+from loader import bulk, stage, statements
+from loader.read import COLUMNS, CsvFileError, RowError
 from loader.source import resolve_source
 
 log = logging.getLogger(__name__)
 
-BATCH_ROWS = 20_000
 MAX_ERRORS_KEPT = 200  # in memory, for the summary; the report file gets every one
 TABLES = ("customers", "products", "orders", "order_items")
 
@@ -113,7 +111,6 @@ def load_csv(
     upgrade_to_head(engine)
 
     report = _RejectedReport(rejected_report)
-    stats = ReadStats()
 
     def on_error(error: RowError, cells: list[str]) -> None:
         summary.error_count += 1
@@ -124,22 +121,12 @@ def load_csv(
     try:
         with engine.begin() as conn:
             _prepare(conn)
-            step_started = time.perf_counter()
-            _stage(conn, path, stats, on_error, skip_invalid, progress)
-            log.info(
-                "read and staged %s rows in %.2f s",
-                stats.rows_valid,
-                time.perf_counter() - step_started,
-            )
-            summary.rows_read = stats.rows_read
-            summary.rows_rejected = stats.rows_rejected
-            summary.rows_loaded = stats.rows_valid
-            summary.blank_cells = stats.blank_cells
-            if stats.rows_rejected and not skip_invalid:
-                raise LoadRefused(summary)  # rolls the transaction back
-            if stats.rows_read == 0:
-                raise LoadRefused(summary)
-            _derive(conn, summary, progress)
+            spellings = _stage(conn, path, summary, on_error, progress)
+            if summary.rows_read == 0:
+                raise CsvFileError("the file has a header but no data rows")
+            if summary.rows_rejected and not skip_invalid:
+                raise LoadRefused(summary)  # leaving the block rolls everything back
+            _derive(conn, summary, spellings, progress)
         summary.committed = True
     finally:
         report.close()
@@ -152,48 +139,68 @@ def load_csv(
         conn.exec_driver_sql(statements.ANALYZE_TABLES)
         conn.commit()
     summary.seconds = time.perf_counter() - started
+    log.info(
+        "loaded %s: %s rows read, %s rejected, in %.2f s",
+        summary.source,
+        summary.rows_read,
+        summary.rows_rejected,
+        summary.seconds,
+    )
     return summary
 
 
 def _prepare(conn: Connection) -> None:
     conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    # Sorts and hashes of a million staged rows fit in memory; temp tables get a large cache.
     conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
     conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
     conn.exec_driver_sql(statements.LOCK_TABLES)
-    conn.exec_driver_sql(statements.CREATE_STAGE)
 
 
 def _stage(
     conn: Connection,
     path: Path,
-    stats: ReadStats,
+    summary: LoadSummary,
     on_error: Callable[[RowError, list[str]], None],
-    skip_invalid: bool,
+    progress: ProgressCallback,
+) -> dict[str, statements.Spelling]:
+    """COPY the file into raw_rows and find every invalid row (see loader/stage.py)."""
+    started = time.perf_counter()
+    rows_read, badly_shaped = stage.copy_into_raw(
+        conn, path, on_error, lambda done, total: progress("read", done, total)
+    )
+    log.info("copied %s rows in %.2f s", rows_read, time.perf_counter() - started)
+    started = time.perf_counter()
+    bad_cells, spellings = stage.find_bad_cells(conn, on_error)
+    log.info("checked every distinct value in %.2f s", time.perf_counter() - started)
+    summary.rows_read = rows_read
+    summary.rows_rejected = badly_shaped + bad_cells
+    summary.rows_loaded = rows_read - summary.rows_rejected
+    return spellings
+
+
+def _derive(
+    conn: Connection,
+    summary: LoadSummary,
+    spellings: dict[str, statements.Spelling],
     progress: ProgressCallback,
 ) -> None:
-    """Stream valid rows into stage_rows in batches; keep reading past errors to report them all."""
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    total_bytes = path.stat().st_size
-    with path.open("rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        for numbers, columns in validated_batches(text, stats, on_error, BATCH_ROWS):
-            progress("read", raw.tell(), total_bytes)
-            if stats.rows_rejected and not skip_invalid:
-                continue  # the load will be refused: only keep validating, to report every error
-            lines = map("\t".join, zip(map(str, numbers), *columns, strict=True))
-            buffer = io.StringIO("\n".join(lines) + "\n")
-            cursor.copy_expert(statements.COPY_STAGE, buffer)
-        progress("read", total_bytes, total_bytes)
-
-
-def _derive(conn: Connection, summary: LoadSummary, progress: ProgressCallback) -> None:
     progress("derive", 0, 5)
     step_started = time.perf_counter()
+    conn.exec_driver_sql(statements.convert_stage(spellings))
     conn.exec_driver_sql(statements.SORT_STAGE)
     conn.exec_driver_sql(statements.ANALYZE_STAGE)
     facts = conn.exec_driver_sql(statements.STAGE_FACTS).mappings().one()
-    log.info("staged rows sorted and checked in %.2f s", time.perf_counter() - step_started)
-    summary.facts = {key: int(value) for key, value in facts.items()}
+    log.info("converted and sorted the valid rows in %.2f s", time.perf_counter() - step_started)
+    row_range = (int(facts["_first_row"]), int(facts["_last_row"]))
+    for key, value in facts.items():
+        if key.startswith("_"):
+            continue
+        if key.startswith("blank "):
+            if value:
+                summary.blank_cells[key.removeprefix("blank ")] = int(value)
+        else:
+            summary.facts[key] = int(value)
     for done, (table, sql) in enumerate(
         (("customers", statements.UPSERT_CUSTOMERS), ("products", statements.INSERT_PRODUCTS)),
         start=1,
@@ -203,16 +210,15 @@ def _derive(conn: Connection, summary: LoadSummary, progress: ProgressCallback) 
         summary.tables[table] = TableChange(inserted=int(inserted), updated=int(updated))
         _log_step(table, inserted, updated, step_started)
         progress("derive", done, 5)
-    bulk_steps = (
-        ("orders", statements.INSERT_ORDERS_BULK, statements.INSERT_ORDERS),
-        ("order_items", statements.INSERT_ITEMS_BULK, statements.INSERT_ITEMS),
-    )
-    for done, (table, bulk_sql, upsert_sql) in enumerate(bulk_steps, start=4):
-        step_started = time.perf_counter()
-        inserted = bulk.insert_rows(conn, table, bulk_sql=bulk_sql, upsert_sql=upsert_sql)
-        summary.tables[table] = TableChange(inserted=inserted)
-        _log_step(table, inserted, 0, step_started)
-        progress("derive", done, 5)
+    step_started = time.perf_counter()
+    if bulk.table_is_empty(conn, "orders") and bulk.table_is_empty(conn, "order_items"):
+        orders, items = bulk.insert_fresh(conn, row_range[0], row_range[1])
+    else:
+        orders, items = bulk.insert_more(conn)
+    summary.tables["orders"] = TableChange(inserted=orders)
+    summary.tables["order_items"] = TableChange(inserted=items)
+    _log_step("orders and order_items", orders + items, 0, step_started)
+    progress("derive", 5, 5)
     counts = conn.exec_driver_sql(statements.TABLE_COUNTS).one()
     for table, count in zip(TABLES, counts, strict=True):
         summary.tables[table].total_after = int(count)

@@ -12,37 +12,91 @@ and a customer's latest row is the last of the customer's run. Customer ids sort
 collation (byte order), several times cheaper than a linguistic one for a million keys.
 """
 
+from dataclasses import dataclass
+
 # Serialises loaders (this mode conflicts with itself) while API readers keep reading.
 LOCK_TABLES = "LOCK TABLE customers, products, orders, order_items IN SHARE ROW EXCLUSIVE MODE"
 
-CREATE_STAGE = """
-CREATE TEMP TABLE stage_rows (
-    row_no integer NOT NULL,
-    customer_id text COLLATE "C" NOT NULL,
-    order_date date NOT NULL,
-    order_time time NOT NULL,
-    aging numeric,
-    gender text,
-    device_type text,
-    login_type text,
-    product_category text NOT NULL,
-    product_name text NOT NULL,
-    sales numeric,
-    quantity integer,
-    discount numeric,
-    profit numeric,
-    shipping_cost numeric,
-    order_priority text NOT NULL,
-    payment_method text
-) ON COMMIT DROP
+WS = r"E' \t\r\n'"  # the whitespace trimmed from cells (loader.cells.WHITESPACE)
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How one column's distinct values are written, so the conversion pays only for what is
+    there: trimming a million cells that need no trimming costs seconds."""
+
+    padded: bool = False  # some value has surrounding whitespace
+    blank: bool = False  # some value is empty or whitespace only (else blanks arrive as NULL)
+    iso_dates: bool = False  # 2018-01-02
+    us_dates: bool = False  # 1/2/2018 (month/day/year)
+    canonical: bool = True  # Order_Priority: every value already spelled Low/Medium/High/Critical
+
+
+def _cell(column: str, spelling: Spelling) -> str:
+    expr = f"r.{column}"
+    if spelling.padded:
+        expr = f"btrim({expr}, {WS})"
+    if spelling.blank:
+        expr = f"NULLIF({expr}, '')"
+    return expr
+
+
+def _date(cell: str, spelling: Spelling) -> str:
+    if spelling.us_dates and not spelling.iso_dates:
+        return f"to_date({cell}, 'MM/DD/YYYY')"
+    if spelling.us_dates:
+        us, iso = f"to_date({cell}, 'MM/DD/YYYY')", f"{cell}::date"
+        return f"CASE WHEN strpos({cell}, '/') > 0 THEN {us} ELSE {iso} END"
+    return f"{cell}::date"
+
+
+def _priority(cell: str, spelling: Spelling) -> str:
+    if spelling.canonical:
+        return cell
+    return (
+        f"CASE lower({cell}) WHEN 'low' THEN 'Low' WHEN 'medium' THEN 'Medium'"
+        f" WHEN 'high' THEN 'High' WHEN 'critical' THEN 'Critical' END"
+    )
+
+
+def convert_stage(spellings: dict[str, Spelling]) -> str:
+    """CREATE the typed stage_rows from the valid raw rows. The casts cannot fail: every distinct
+    value was checked by loader.cells first, whose accepted spellings are what these casts read.
+    Assembled from fixed fragments chosen by `spellings`; no data is spliced into the SQL."""
+
+    def cell(name: str) -> str:
+        return _cell(name.lower(), spellings.get(name, Spelling()))
+
+    return f"""
+CREATE TEMP TABLE stage_rows ON COMMIT DROP AS
+SELECT r.row_no::integer AS row_no,
+       {cell("Customer_Id")} COLLATE "C" AS customer_id,
+       {_date(cell("Order_Date"), spellings.get("Order_Date", Spelling()))} AS order_date,
+       {cell("Time")}::time AS order_time,
+       {cell("Aging")}::numeric AS aging,
+       {cell("Gender")} AS gender,
+       {cell("Device_Type")} AS device_type,
+       {cell("Customer_Login_type")} AS login_type,
+       {cell("Product_Category")} AS product_category,
+       {cell("Product")} AS product_name,
+       {cell("Sales")}::numeric AS sales,
+       {cell("Quantity")}::numeric::integer AS quantity,
+       {cell("Discount")}::numeric AS discount,
+       {cell("Profit")}::numeric AS profit,
+       {cell("Shipping_Cost")}::numeric AS shipping_cost,
+       {_priority(cell("Order_Priority"), spellings.get("Order_Priority", Spelling()))}
+           AS order_priority,
+       {cell("Payment_method")} AS payment_method
+FROM raw_rows r
+WHERE NOT EXISTS (SELECT 1 FROM rejected_rows x WHERE x.row_no = r.row_no)
 """
 
-COPY_STAGE = "COPY stage_rows FROM STDIN"  # text format: tab-separated, \N is NULL
 
 SORT_STAGE = """
 CREATE TEMP TABLE stage_items ON COMMIT DROP AS
 SELECT s.*,
        row_number() OVER by_order AS position,
+       first_value(row_no) OVER by_order AS order_first_row,
        lead(row_no) OVER by_customer IS NULL AS is_customer_latest,
        (order_priority, payment_method, aging)
            IS DISTINCT FROM
@@ -66,8 +120,20 @@ SELECT count(*) FILTER (WHERE position = 1) AS orders,
        count(*) FILTER (WHERE position = 2) AS multi_item_orders,
        count(*) FILTER (WHERE disagrees_with_order) AS rows_disagreeing_with_their_order,
        count(*) FILTER (WHERE is_customer_latest) AS customers,
+       min(row_no) AS "_first_row",
+       max(row_no) AS "_last_row",
        count(DISTINCT customer_id) FILTER (WHERE customer_changed)
-           AS customers_with_changing_attributes
+           AS customers_with_changing_attributes,
+       count(*) - count(aging) AS "blank Aging",
+       count(*) - count(gender) AS "blank Gender",
+       count(*) - count(device_type) AS "blank Device_Type",
+       count(*) - count(login_type) AS "blank Customer_Login_type",
+       count(*) - count(sales) AS "blank Sales",
+       count(*) - count(quantity) AS "blank Quantity",
+       count(*) - count(discount) AS "blank Discount",
+       count(*) - count(profit) AS "blank Profit",
+       count(*) - count(shipping_cost) AS "blank Shipping_Cost",
+       count(*) - count(payment_method) AS "blank Payment_method"
 FROM stage_items
 """
 
@@ -125,12 +191,31 @@ WITH written AS (
 SELECT count(*) FROM written
 """
 
-# Into an empty table whose indexes and constraints were set aside: no conflicts possible.
-# Ordered so that order ids follow time.
-INSERT_ORDERS_BULK = f"""
-INSERT INTO orders (customer_id, order_date, order_time, order_priority, payment_method, aging)
-{_ORDERS_SELECT}
-ORDER BY f.order_date, f.order_time, c.id
+# First load (orders and items empty): one block of ids is reserved, one per staged row, and an
+# order's id is picked by its first row's number. Order ids thus follow the file (with gaps where
+# orders have several items), and each item knows its order's id without joining orders back.
+RESERVE_ORDER_IDS = """
+SELECT setval(pg_get_serial_sequence('orders', 'id'),
+              nextval(pg_get_serial_sequence('orders', 'id')) + %(count)s - 1) - %(count)s + 1
+"""
+
+INSERT_ORDERS_FRESH = """
+INSERT INTO orders
+    (id, customer_id, order_date, order_time, order_priority, payment_method, aging)
+SELECT %(first_id)s + f.order_first_row - %(first_row)s, c.id,
+       f.order_date, f.order_time, f.order_priority, f.payment_method, f.aging
+FROM stage_items f
+JOIN customers c ON c.customer_id = f.customer_id
+WHERE f.position = 1
+"""
+
+INSERT_ITEMS_FRESH = """
+INSERT INTO order_items
+    (order_id, product_id, position, quantity, discount, sales, profit, shipping_cost)
+SELECT %(first_id)s + s.order_first_row - %(first_row)s, p.id,
+       s.position, s.quantity, s.discount, s.sales, s.profit, s.shipping_cost
+FROM stage_items s
+JOIN products p ON p.product_category = s.product_category AND p.product_name = s.product_name
 """
 
 _ITEMS_SELECT = """
@@ -155,12 +240,6 @@ WITH written AS (
     RETURNING 1
 )
 SELECT count(*) FROM written
-"""
-
-INSERT_ITEMS_BULK = f"""
-INSERT INTO order_items
-    (order_id, product_id, position, quantity, discount, sales, profit, shipping_cost)
-{_ITEMS_SELECT}
 """
 
 TABLE_COUNTS = """
