@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -40,6 +39,9 @@ def main(
         typer.Option(help="CSV of rejected rows with reasons. Default: <source name>.rejected.csv"),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log each step with its duration.")
+    ] = False,
 ) -> None:
     """Validate SOURCE and load it into customers, products, orders and order_items.
 
@@ -47,7 +49,7 @@ def main(
     as it was (exit code 1). Running the same file twice changes nothing.
     """
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging("INFO" if verbose else "WARNING")
     out, err = Console(), Console(stderr=True)
     source = source or settings.ecommerce_csv
     report = rejected_report or Path(Path(source).stem + ".rejected.csv")
@@ -72,12 +74,6 @@ def main(
         err.print(f"[red]refused:[/] {exc}. Fix the rows, or load the rest with --skip-invalid.")
         raise typer.Exit(1) from None
     print_summary(summary, out)
-    logging.getLogger("loader").info(
-        "loaded %s rows (%s rejected) in %.2f s",
-        summary.rows_loaded,
-        summary.rows_rejected,
-        summary.seconds,
-    )
 
 
 if __name__ == "__main__":

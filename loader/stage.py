@@ -202,7 +202,8 @@ def _report_rows(conn: Connection, bad_columns: set[str], errors: ErrorSink) -> 
 
 def _stream(conn: Connection, query: str) -> Iterator[Any]:
     """Rows of `query` through a server-side cursor: a million bad rows never sit in memory."""
-    cursor = conn.connection.dbapi_connection.cursor(name="bad_rows")  # type: ignore[union-attr]
+    dbapi: Any = conn.connection.dbapi_connection
+    cursor = dbapi.cursor(name="bad_rows")
     cursor.itersize = 5_000
     cursor.execute(query)
     yield from cursor

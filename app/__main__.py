@@ -1,0 +1,102 @@
+"""`python -m app serve`: bring the schema up to date, load the CSV if the database is empty, serve.
+
+With no DATABASE_URL this starts the embedded PostgreSQL (data in .pgdata/), so one command takes a
+fresh clone to a running API.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from sqlalchemy import Engine, text
+
+from app.config import get_settings
+from app.db.engine import get_engine
+from app.db.migrate import upgrade_to_head
+from app.logging import configure_logging
+
+cli = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
+log = logging.getLogger("app")
+
+
+def _is_empty(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return not conn.execute(text("SELECT EXISTS (SELECT 1 FROM order_items)")).scalar_one()
+
+
+def _load(engine: Engine, source: str | None, demo: bool, console: Console) -> None:
+    from loader.load import LoadRefused, load_csv
+    from loader.read import CsvFileError
+    from loader.report import print_summary
+    from loader.source import SourceError
+
+    settings = get_settings()
+    chosen = source or settings.ecommerce_csv
+    try:
+        try:
+            summary = load_csv(chosen, engine)
+        except SourceError as exc:
+            if not demo:
+                raise
+            from bench.synth import generate
+
+            console.print(f"[yellow]{exc}[/]\n--demo: loading a SYNTHETIC file of the same format")
+            synthetic = Path(tempfile.mkdtemp(prefix="ecommerce-demo-")) / "synthetic.csv"
+            summary = load_csv(generate(synthetic, 51_290), engine)
+    except (SourceError, CsvFileError, LoadRefused) as exc:
+        console.print(f"[red]cannot load {chosen}:[/] {exc}")
+        console.print(
+            "Point ECOMMERCE_CSV (or --csv) at the dataset, or start with --demo to use "
+            "synthetic data, or --no-load to serve an empty database."
+        )
+        raise typer.Exit(1) from None
+    print_summary(summary, console)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default: HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: PORT, 8000)")] = None,
+    csv: Annotated[
+        str | None, typer.Option(help="CSV to load when the database is empty (path or URL)")
+    ] = None,
+    load: Annotated[bool, typer.Option(help="Load the CSV first if the database is empty")] = True,
+    demo: Annotated[
+        bool, typer.Option(help="If the CSV cannot be found, load synthetic data instead")
+    ] = False,
+) -> None:
+    """Migrate, load if empty, then serve the REST API (/docs) and GraphQL (/graphql)."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    console = Console()
+    engine = get_engine()
+    upgrade_to_head(engine)
+    if load and _is_empty(engine):
+        console.print("The database is empty: loading the CSV first.")
+        _load(engine, csv, demo, console)
+    host, port = host or settings.host, port or settings.port
+    base = f"http://{host}:{port}"
+    console.print(
+        f"Serving on {base}\n  REST (Swagger): {base}/docs\n  GraphQL (GraphiQL): {base}/graphql"
+        f"\n  health: {base}/health"
+    )
+    # One process: the embedded PostgreSQL started above lives exactly as long as the server.
+    uvicorn.run("app.main:app", host=host, port=port, log_level=settings.log_level.lower())
+
+
+@cli.command()
+def migrate() -> None:
+    """Only bring the schema up to date (Alembic upgrade head)."""
+    configure_logging(get_settings().log_level)
+    upgrade_to_head(get_engine())
+    Console().print("schema is at the latest migration")
+
+
+if __name__ == "__main__":
+    cli()
