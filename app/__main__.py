@@ -74,7 +74,7 @@ def serve(
     """Migrate, load if empty, then serve the REST API (/docs) and GraphQL (/graphql)."""
     settings = get_settings()
     configure_logging(settings.log_level)
-    console = Console()
+    console = Console(soft_wrap=True)  # long paths and messages stay on one line
     engine = get_engine()
     upgrade_to_head(engine)
     if load and _is_empty(engine):

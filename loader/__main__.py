@@ -50,7 +50,7 @@ def main(
     """
     settings = get_settings()
     configure_logging("INFO" if verbose else "WARNING")
-    out, err = Console(), Console(stderr=True)
+    out, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
     source = source or settings.ecommerce_csv
     report = rejected_report or Path(Path(source).stem + ".rejected.csv")
     try:
