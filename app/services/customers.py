@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Customer, Order, OrderItem
 from app.services.errors import NotFoundError
+from app.services.keys import any_key, unique_keys
 from app.services.pagination import AnySelect, Page, PageRequest, paginate
 from app.services.validation import text_filter
 
@@ -30,6 +32,14 @@ class CustomerFilters:
     def __post_init__(self) -> None:
         for name in ("gender", "device_type", "login_type"):
             text_filter(name, getattr(self, name))
+
+
+class CustomerSort(StrEnum):
+    """Listing orders; ties always fall back to the dataset id, so pages are deterministic."""
+
+    CUSTOMER_ID = "customer_id"
+    TOTAL_SALES_DESC = "total_sales_desc"
+    ORDER_COUNT_DESC = "order_count_desc"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +86,34 @@ def _to_customer(row: Sequence[Any]) -> CustomerRow:
     return CustomerRow(*row)
 
 
+def _sorted(stmt: AnySelect, sort: CustomerSort) -> AnySelect:
+    if sort is CustomerSort.CUSTOMER_ID:
+        return stmt.order_by(Customer.customer_id, Customer.id)
+    per_customer = (
+        select(
+            Order.customer_id.label("customer_pk"),
+            func.count(func.distinct(Order.id)).label("order_count"),
+            func.coalesce(func.sum(OrderItem.sales), ZERO).label("total_sales"),
+        )
+        .outerjoin(OrderItem, OrderItem.order_id == Order.id)
+        .group_by(Order.customer_id)
+        .subquery()
+    )
+    key = (
+        per_customer.c.total_sales
+        if sort is CustomerSort.TOTAL_SALES_DESC
+        else per_customer.c.order_count
+    )
+    return stmt.outerjoin(per_customer, per_customer.c.customer_pk == Customer.id).order_by(
+        key.desc().nulls_last(), Customer.customer_id, Customer.id
+    )
+
+
 def list_customers(
-    session: Session, filters: CustomerFilters, page: PageRequest
+    session: Session,
+    filters: CustomerFilters,
+    page: PageRequest,
+    sort: CustomerSort = CustomerSort.CUSTOMER_ID,
 ) -> Page[CustomerRow]:
     stmt = _customer_columns()
     if filters.gender is not None:
@@ -86,22 +122,21 @@ def list_customers(
         stmt = stmt.where(Customer.device_type == filters.device_type)
     if filters.login_type is not None:
         stmt = stmt.where(Customer.login_type == filters.login_type)
-    stmt = stmt.order_by(Customer.customer_id, Customer.id)
-    return paginate(session, stmt, page, _to_customer)
+    return paginate(session, _sorted(stmt, sort), page, _to_customer)
 
 
 def customers_by_ids(session: Session, ids: Iterable[int]) -> dict[int, CustomerRow]:
     """Customers keyed by internal id (for batch loaders); unknown ids are simply absent."""
-    wanted = list(set(ids))
+    wanted = unique_keys(ids)
     if not wanted:
         return {}
-    rows = session.execute(_customer_columns().where(Customer.id.in_(wanted))).all()
+    rows = session.execute(_customer_columns().where(any_key(Customer.id, wanted))).all()
     return {row.id: _to_customer(row) for row in rows}
 
 
 def customer_stats_by_ids(session: Session, ids: Iterable[int]) -> dict[int, CustomerStats]:
     """Order statistics per internal customer id; customers without orders get `NO_ORDERS`."""
-    wanted = list(set(ids))
+    wanted = unique_keys(ids)
     if not wanted:
         return {}
     stmt = (
@@ -115,7 +150,7 @@ def customer_stats_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Cus
             func.max(Order.order_date),
         )
         .outerjoin(OrderItem, OrderItem.order_id == Order.id)
-        .where(Order.customer_id.in_(wanted))
+        .where(any_key(Order.customer_id, wanted))
         .group_by(Order.customer_id)
     )
     stats = {

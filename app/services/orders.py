@@ -6,13 +6,15 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import SQLColumnExpression, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.models import ORDER_PRIORITIES, Customer, Order, OrderItem, Product
 from app.services.errors import InvalidParameterError, NotFoundError
+from app.services.keys import any_key, unique_keys
 from app.services.pagination import AnySelect, Page, PageRequest, paginate
 from app.services.validation import DateRange, fits_int4, text_filter
 
@@ -33,6 +35,17 @@ class OrderFilters:
         text_filter("payment_method", self.payment_method)
         if self.priority is not None and self.priority not in ORDER_PRIORITIES:
             raise InvalidParameterError("priority", f"must be one of {', '.join(ORDER_PRIORITIES)}")
+
+
+class OrderSort(StrEnum):
+    ORDER_DATE = "order_date"
+    ORDER_DATE_DESC = "order_date_desc"
+
+
+def _order_keys(sort: OrderSort) -> list[SQLColumnExpression[Any]]:
+    """A total order (id breaks ties), so offsets and window row numbers are deterministic."""
+    keys: list[SQLColumnExpression[Any]] = [Order.order_date, Order.order_time, Order.id]
+    return [key.desc() for key in keys] if sort is OrderSort.ORDER_DATE_DESC else keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +119,7 @@ def _to_order(row: Sequence[Any]) -> OrderRow:
 
 def order_totals_by_order_ids(session: Session, order_ids: Iterable[int]) -> dict[int, OrderTotals]:
     """Totals per order id; orders without items (or unknown ids) get `NO_ITEMS`."""
-    wanted = list(set(order_ids))
+    wanted = unique_keys(order_ids)
     if not wanted:
         return {}
     stmt = (
@@ -118,7 +131,7 @@ def order_totals_by_order_ids(session: Session, order_ids: Iterable[int]) -> dic
             func.coalesce(func.sum(OrderItem.profit), ZERO),
             func.coalesce(func.sum(OrderItem.shipping_cost), ZERO),
         )
-        .where(OrderItem.order_id.in_(wanted))
+        .where(any_key(OrderItem.order_id, wanted))
         .group_by(OrderItem.order_id)
     )
     totals = {
@@ -130,29 +143,32 @@ def order_totals_by_order_ids(session: Session, order_ids: Iterable[int]) -> dic
     return {order_id: totals.get(order_id, NO_ITEMS) for order_id in wanted}
 
 
+def _item_columns() -> AnySelect:
+    return select(
+        OrderItem.id,
+        OrderItem.order_id,
+        OrderItem.position,
+        OrderItem.product_id,
+        Product.product_name,
+        Product.product_category,
+        OrderItem.quantity,
+        OrderItem.discount,
+        OrderItem.sales,
+        OrderItem.profit,
+        OrderItem.shipping_cost,
+    ).join(Product, Product.id == OrderItem.product_id)
+
+
 def order_items_by_order_ids(
     session: Session, order_ids: Iterable[int]
 ) -> dict[int, list[OrderItemRow]]:
     """Items per order id, in position order; every requested id gets a (possibly empty) list."""
-    wanted = list(set(order_ids))
+    wanted = unique_keys(order_ids)
     if not wanted:
         return {}
     stmt = (
-        select(
-            OrderItem.id,
-            OrderItem.order_id,
-            OrderItem.position,
-            OrderItem.product_id,
-            Product.product_name,
-            Product.product_category,
-            OrderItem.quantity,
-            OrderItem.discount,
-            OrderItem.sales,
-            OrderItem.profit,
-            OrderItem.shipping_cost,
-        )
-        .join(Product, Product.id == OrderItem.product_id)
-        .where(OrderItem.order_id.in_(wanted))
+        _item_columns()
+        .where(any_key(OrderItem.order_id, wanted))
         .order_by(OrderItem.order_id, OrderItem.position)
     )
     items: dict[int, list[OrderItemRow]] = {order_id: [] for order_id in wanted}
@@ -161,16 +177,75 @@ def order_items_by_order_ids(
     return items
 
 
-def orders_by_ids(session: Session, order_ids: Iterable[int]) -> dict[int, OrderRow]:
-    """Orders keyed by id (for batch loaders); unknown or out-of-range ids are simply absent."""
-    wanted = [order_id for order_id in set(order_ids) if fits_int4(order_id)]
+def order_items_by_product_ids(
+    session: Session, product_ids: Iterable[int], page: PageRequest
+) -> dict[int, Page[OrderItemRow]]:
+    """One page of items per product (by order id, then position), in one windowed query."""
+    wanted = unique_keys(product_ids)
     if not wanted:
         return {}
-    rows = session.execute(_order_columns().where(Order.id.in_(wanted))).all()
+    stmt = _item_columns().where(any_key(OrderItem.product_id, wanted))
+    return _page_per_parent(
+        session,
+        stmt,
+        parent=OrderItem.product_id,
+        order_by=[OrderItem.order_id, OrderItem.position],
+        parents=wanted,
+        page=page,
+        to_item=lambda row: OrderItemRow(*row),
+    )
+
+
+def _page_per_parent(
+    session: Session,
+    stmt: AnySelect,
+    *,
+    parent: SQLColumnExpression[int],
+    order_by: list[SQLColumnExpression[Any]],
+    parents: list[int],
+    page: PageRequest,
+    to_item: Any,
+) -> dict[int, Page[Any]]:
+    """`page` of `stmt`'s rows for each parent, plus each parent's total, in one query.
+
+    `row_number()` numbers each parent's rows and `count(*)` over the same partition gives its
+    total. Row 1 is always fetched too, so a page past the end still learns the total; it is
+    dropped from the items unless it belongs to the page.
+    """
+    width = len(stmt.selected_columns)
+    numbered = stmt.add_columns(
+        parent.label("parent_key"),
+        func.row_number().over(partition_by=parent, order_by=order_by).label("row_number"),
+        func.count().over(partition_by=parent).label("parent_total"),
+    ).subquery()
+    rn = numbered.c["row_number"]
+    in_page = and_(rn > page.offset, rn <= page.offset + page.limit)
+    rows = session.execute(
+        select(numbered).where(or_(in_page, rn == 1)).order_by(numbered.c["parent_key"], rn)
+    ).all()
+    items: dict[int, list[Any]] = {key: [] for key in parents}
+    totals: dict[int, int] = dict.fromkeys(parents, 0)
+    for row in rows:
+        key, number, total = row[width], row[width + 1], row[width + 2]
+        totals[key] = total
+        if page.offset < number <= page.offset + page.limit:
+            items[key].append(to_item(row[:width]))
+    return {
+        key: Page(items=items[key], total=totals[key], limit=page.limit, offset=page.offset)
+        for key in parents
+    }
+
+
+def orders_by_ids(session: Session, order_ids: Iterable[int]) -> dict[int, OrderRow]:
+    """Orders keyed by id (for batch loaders); unknown or out-of-range ids are simply absent."""
+    wanted = [order_id for order_id in unique_keys(order_ids) if fits_int4(order_id)]
+    if not wanted:
+        return {}
+    rows = session.execute(_order_columns().where(any_key(Order.id, wanted))).all()
     return {row[0]: _to_order(row) for row in rows}
 
 
-def list_orders(session: Session, filters: OrderFilters, page: PageRequest) -> Page[OrderSummary]:
+def _filtered_orders(filters: OrderFilters) -> AnySelect:
     stmt = _order_columns()
     if filters.customer_id is not None:
         stmt = stmt.where(Customer.customer_id == filters.customer_id)
@@ -182,8 +257,44 @@ def list_orders(session: Session, filters: OrderFilters, page: PageRequest) -> P
         stmt = stmt.where(Order.order_priority == filters.priority)
     if filters.payment_method is not None:
         stmt = stmt.where(Order.payment_method == filters.payment_method)
-    stmt = stmt.order_by(Order.order_date, Order.order_time, Order.id)
-    orders = paginate(session, stmt, page, _to_order)
+    return stmt
+
+
+def list_order_rows(
+    session: Session,
+    filters: OrderFilters,
+    page: PageRequest,
+    sort: OrderSort = OrderSort.ORDER_DATE,
+) -> Page[OrderRow]:
+    """One page of orders without totals (GraphQL loads totals only when asked for)."""
+    stmt = _filtered_orders(filters).order_by(*_order_keys(sort))
+    return paginate(session, stmt, page, _to_order)
+
+
+def orders_by_customer_pks(
+    session: Session,
+    customer_pks: Iterable[int],
+    filters: OrderFilters,
+    page: PageRequest,
+    sort: OrderSort = OrderSort.ORDER_DATE,
+) -> dict[int, Page[OrderRow]]:
+    """One page of orders per internal customer id, with each customer's total, in one query."""
+    wanted = unique_keys(customer_pks)
+    if not wanted:
+        return {}
+    return _page_per_parent(
+        session,
+        _filtered_orders(filters).where(any_key(Order.customer_id, wanted)),
+        parent=Order.customer_id,
+        order_by=_order_keys(sort),
+        parents=wanted,
+        page=page,
+        to_item=_to_order,
+    )
+
+
+def list_orders(session: Session, filters: OrderFilters, page: PageRequest) -> Page[OrderSummary]:
+    orders = list_order_rows(session, filters, page)
     # Totals for this page only: one grouped query over a handful of ids, not the whole table.
     totals = order_totals_by_order_ids(session, (order.id for order in orders.items))
     return Page(
