@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def spreadsheet_sample_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def server_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_admin_url() -> Iterator[str]:
     """URL of the `postgres` maintenance database on the server the tests use."""
     external = os.environ.get("DATABASE_URL")
     if external:
@@ -53,7 +54,10 @@ def server_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     from app.db.embedded import start_embedded_server
 
-    server = start_embedded_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
+    # Not under pytest's basetemp: pytest deletes old basetemps, even those of a concurrent session
+    # whose server is still running there.
+    pgdata = Path(tempfile.mkdtemp(prefix="ecom-test-pg-")) / "data"
+    server = start_embedded_server(pgdata, cleanup_mode="delete")
     yield server.get_uri("postgres").replace("postgresql://", "postgresql+psycopg2://", 1)
     server.cleanup()
 
