@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,6 +61,7 @@ def server_admin_url() -> Iterator[str]:
     server = start_embedded_server(pgdata, cleanup_mode="delete")
     yield server.get_uri("postgres").replace("postgresql://", "postgresql+psycopg2://", 1)
     server.cleanup()
+    shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
 def _admin_execute(admin_url: str, *statements: str) -> None:
