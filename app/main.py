@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.api.graphql import graphql_router
 from app.api.rest import analytics, customers, health, orders, products
 from app.api.rest.errors import install_error_handlers, use_problem_json_in_openapi
 from app.db.engine import dispose_engine
@@ -37,6 +38,7 @@ TAGS = [
     {"name": "products", "description": "Products with units sold and sales."},
     {"name": "analytics", "description": "Business insights (SQL in queries/*.sql)."},
     {"name": "health", "description": "Liveness of the API and its database."},
+    {"name": "graphql", "description": "GraphQL endpoint (GraphiQL in a browser); see /graphql."},
 ]
 
 
@@ -58,6 +60,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     for module in (customers, orders, products, analytics, health):
         app.include_router(module.router)
+    app.include_router(graphql_router())
 
     @app.get("/", tags=["health"], summary="Where to go from here")
     def index() -> dict[str, Any]:

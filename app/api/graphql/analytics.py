@@ -1,0 +1,84 @@
+"""`analytics { … }`: business insights, through the same services (and SQL files) as REST.
+
+A namespace object rather than root fields, so the insights issue can add fields here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import strawberry
+
+from app.api.graphql.context import Context
+from app.api.graphql.inputs import TopProductsBy
+from app.api.graphql.loaders import ProductRef
+from app.api.graphql.types import Product, money
+from app.services import analytics as service
+from app.services.validation import DateRange
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type(description="Totals over all orders, or those dated in [dateFrom, dateTo].")
+class Revenue:
+    total_revenue: Decimal = strawberry.field(description="Sum of recorded line sales.")
+    total_profit: Decimal
+    total_shipping_cost: Decimal
+    order_count: int
+    item_count: int
+    date_from: dt.date | None
+    date_to: dt.date | None
+
+
+@strawberry.type
+class TopProduct:
+    rank: int = strawberry.field(description="1 = best by the chosen metric.")
+    product: Product
+    total_sales: Decimal
+    total_quantity: int
+    total_profit: Decimal
+
+
+@strawberry.type
+class Analytics:
+    @strawberry.field
+    async def revenue(
+        self, info: Info, date_from: dt.date | None = None, date_to: dt.date | None = None
+    ) -> Revenue:
+        summary = await info.context.db.run(service.revenue_summary, DateRange(date_from, date_to))
+        return Revenue(
+            total_revenue=money(summary.total_revenue),
+            total_profit=money(summary.total_profit),
+            total_shipping_cost=money(summary.total_shipping_cost),
+            order_count=summary.order_count,
+            item_count=summary.item_count,
+            date_from=summary.date_from,
+            date_to=summary.date_to,
+        )
+
+    @strawberry.field(description="The best products by `by`; ties broken by product name.")
+    async def top_products(
+        self,
+        info: Info,
+        limit: int = 5,
+        by: TopProductsBy = TopProductsBy.SALES,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+    ) -> list[TopProduct]:
+        dates = DateRange(date_from, date_to)
+        rows = await info.context.db.run(
+            service.top_products, by=by.value, limit=limit, dates=dates
+        )
+        return [
+            TopProduct(
+                rank=rank,
+                product=Product.from_ref(
+                    ProductRef(row.product_id, row.product_name, row.product_category)
+                ),
+                total_sales=money(row.total_sales),
+                total_quantity=row.total_quantity,
+                total_profit=money(row.total_profit),
+            )
+            for rank, row in enumerate(rows, start=1)
+        ]

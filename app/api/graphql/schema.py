@@ -1,0 +1,166 @@
+"""The root `Query`, the schema and its safety limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from app.api.graphql.analytics import Analytics
+from app.api.graphql.context import Context
+from app.api.graphql.errors import ClientErrors, is_unexpected
+from app.api.graphql.inputs import (
+    CustomerFilter,
+    CustomerOrderBy,
+    OrderFilter,
+    OrderOrderBy,
+    ProductFilter,
+    ProductOrderBy,
+    customer_filters,
+    order_filters,
+    product_filters,
+)
+from app.api.graphql.loaders import ProductRef
+from app.api.graphql.pagination import Connection, connection, page_request
+from app.api.graphql.types import Customer, Order, Product
+from app.services import customers, orders, products
+from app.services.errors import NotFoundError
+
+Info = strawberry.Info[Context, None]
+
+MAX_DEPTH = 10  # customers→edges→node→orders→edges→node→items→product→name is 9
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+CACHE_SIZE = 256  # distinct query texts whose parse and validation are remembered
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description='A customer by the dataset\'s Customer_Id, e.g. "37077".')
+    async def customer(self, info: Info, customer_id: str) -> Customer | None:
+        ctx = info.context
+        detail = await ctx.db.run(customers.get_customer, customer_id)
+        ctx.loaders.prime_customers([detail.customer])
+        ctx.loaders.customer_stats.prime(detail.customer.id, detail.stats)
+        return Customer.from_row(detail.customer)
+
+    @strawberry.field(description="An order by id.")
+    async def order(self, info: Info, id: int) -> Order | None:
+        row = await info.context.loaders.order.load(id)
+        if row is None:
+            raise NotFoundError("order", id)
+        return Order.from_row(row)
+
+    @strawberry.field(description="A product by id.")
+    async def product(self, info: Info, id: int) -> Product | None:
+        summary = await info.context.loaders.product_summary.load(id)
+        if summary is None:
+            raise NotFoundError("product", id)
+        return Product.from_ref(ProductRef(summary.id, summary.name, summary.category))
+
+    @strawberry.field(description="Customers, by dataset id unless `orderBy` says otherwise.")
+    async def customers(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: CustomerFilter | None = None,
+        order_by: CustomerOrderBy = CustomerOrderBy.CUSTOMER_ID,
+    ) -> Connection[Customer]:
+        request = page_request(first, after)
+        ctx = info.context
+        page = await ctx.db.run(
+            customers.list_customers, customer_filters(filter), request, order_by.value
+        )
+        ctx.loaders.prime_customers(page.items)
+        return connection(page, Customer.from_row, request)
+
+    @strawberry.field(description="Orders, oldest first unless `orderBy` says otherwise.")
+    async def orders(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: OrderFilter | None = None,
+        order_by: OrderOrderBy = OrderOrderBy.ORDER_DATE,
+    ) -> Connection[Order]:
+        request = page_request(first, after)
+        ctx = info.context
+        page = await ctx.db.run(
+            orders.list_order_rows, order_filters(filter), request, order_by.value
+        )
+        ctx.loaders.prime_orders(page.items)
+        return connection(page, Order.from_row, request)
+
+    @strawberry.field(description="Products, by category and name unless `orderBy` says.")
+    async def products(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: ProductFilter | None = None,
+        order_by: ProductOrderBy = ProductOrderBy.CATEGORY_NAME,
+    ) -> Connection[Product]:
+        request = page_request(first, after)
+        ctx = info.context
+        page = await ctx.db.run(
+            products.list_products, product_filters(filter), request, order_by.value
+        )
+        ctx.loaders.prime_product_summaries(page.items)
+        return connection(
+            page, lambda row: Product.from_ref(ProductRef(row.id, row.name, row.category)), request
+        )
+
+    @strawberry.field(description="Business insights.")
+    def analytics(self) -> Analytics:
+        return Analytics()
+
+
+# Built once: Strawberry's limiters create their validation-rule classes in __init__, and the
+# validation cache is keyed by those classes, so building them per request would defeat it.
+_LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+
+
+class QueryLimits(AddValidationRules):
+    def __init__(self) -> None:
+        super().__init__(_LIMIT_RULES)
+
+
+class ExpectedErrorsQuiet(strawberry.Schema):
+    """Log only errors that are bugs; a client's bad cursor is not worth a traceback."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        super().process_errors([e for e in errors if is_unexpected(e)], execution_context)
+
+
+# Factories, not instances: Strawberry builds extensions per request (they hold its state).
+EXTENSIONS: list[Callable[[], SchemaExtension]] = [
+    lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    lambda: ParserCache(maxsize=CACHE_SIZE),
+    QueryLimits,
+    lambda: ValidationCache(maxsize=CACHE_SIZE),
+    ClientErrors,
+]
+
+
+def build_schema() -> strawberry.Schema:
+    return ExpectedErrorsQuiet(query=Query, extensions=EXTENSIONS)
+
+
+schema = build_schema()
