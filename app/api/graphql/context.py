@@ -23,7 +23,7 @@ and a cache shared between requests would serve one user's data to another (and 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import ExitStack
 from functools import partial
 from typing import Concatenate, ParamSpec, TypeVar
@@ -82,7 +82,7 @@ class Context(BaseContext):
         self.loaders = Loaders(db)
 
 
-async def get_context() -> AsyncIterator[Context]:
+async def get_context() -> AsyncGenerator[Context, None]:
     """FastAPI dependency given to the GraphQL router: a fresh context, closed after the request."""
     db = RequestDb()
     try:

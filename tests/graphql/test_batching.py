@@ -1,0 +1,118 @@
+"""No N+1: a nested page costs the same number of SQL statements whatever its size, and the
+DataLoaders that make it so belong to one request only."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+from app.api.graphql.context import get_context
+from app.main import app
+from tests.graphql.conftest import GraphQL, StatementLog
+
+NESTED = """
+query Nested($n: Int!) {
+  customers(first: $n) {
+    edges { node { orders { edges { node { items { product { name } } } } } } }
+  }
+}
+"""
+
+NESTED_WIDE = """
+query Wide($n: Int!) {
+  customers(first: $n) {
+    totalCount
+    edges { node {
+      customerId orderCount totalSales
+      orders { totalCount edges { node {
+        id total itemCount customer { customerId }
+        items { quantity sales product { name category unitsSold totalSales } order { id } }
+      } } }
+    } }
+  }
+}
+"""
+
+
+def _nested_count(data: GraphQL, statements: StatementLog, query: str, n: int) -> int:
+    statements.clear()
+    result = data(query, n=n)
+    assert len(result["customers"]["edges"]) == n
+    return len(statements)
+
+
+def test_nested_page_costs_the_same_statements_for_5_and_100_customers(
+    data: GraphQL, statements: StatementLog
+) -> None:
+    five = _nested_count(data, statements, NESTED, 5)
+    hundred = _nested_count(data, statements, NESTED, 100)
+    assert five == hundred
+    assert hundred <= 5, statements.statements
+
+
+def test_every_field_on_every_level_still_batches(data: GraphQL, statements: StatementLog) -> None:
+    five = _nested_count(data, statements, NESTED_WIDE, 5)
+    hundred = _nested_count(data, statements, NESTED_WIDE, 100)
+    assert five == hundred
+    # count + page, customer stats, orders, order totals, items, product sums.
+    assert hundred <= 7, statements.statements
+
+
+def test_nested_levels_are_loaded_with_any_of_an_array(
+    data: GraphQL, statements: StatementLog
+) -> None:
+    _nested_count(data, statements, NESTED, 50)
+    batched = [s for s in statements.statements if "= ANY (" in s]
+    assert len(batched) == 2  # orders of the customers, items of the orders; products primed
+    assert not any(" IN (" in s for s in statements.statements)
+
+
+def test_a_second_request_does_not_reuse_the_first_ones_cache(
+    data: GraphQL, statements: StatementLog
+) -> None:
+    first = _nested_count(data, statements, NESTED, 10)
+    second = _nested_count(data, statements, NESTED, 10)
+    assert first == second > 0
+
+
+def test_each_request_gets_fresh_loaders() -> None:
+    async def two_contexts() -> None:
+        contexts = [get_context(), get_context()]
+        one, two = [await anext(context) for context in contexts]
+        assert one.loaders is not two.loaders
+        assert one.loaders.customer is not two.loaders.customer
+        assert one.db is not two.db
+        for context in contexts:
+            await context.aclose()
+
+    asyncio.run(two_contexts())
+
+
+@pytest.mark.usefixtures("client")
+def test_concurrent_requests_each_see_their_own_customer(data: GraphQL) -> None:
+    ids = [e["node"]["customerId"] for e in data(NESTED_WIDE, n=30)["customers"]["edges"]]
+    query = (
+        "query One($id: String!) { customer(customerId: $id) { customerId orders {"
+        " edges { node { customer { customerId } items { product { name } } } } } } }"
+    )
+
+    async def fetch_all() -> list[dict[str, Any]]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            responses = await asyncio.gather(
+                *(
+                    client.post("/graphql", json={"query": query, "variables": {"id": i}})
+                    for i in ids
+                )
+            )
+        return [r.json() for r in responses]
+
+    for customer_id, body in zip(ids, asyncio.run(fetch_all()), strict=True):
+        assert "errors" not in body, body
+        customer = body["data"]["customer"]
+        assert customer["customerId"] == customer_id
+        for edge in customer["orders"]["edges"]:
+            assert edge["node"]["customer"]["customerId"] == customer_id
