@@ -131,7 +131,8 @@ def structural_rows(
                 )
                 if problem is not None:
                     name, cell, reason = problem
-                    errors(RowError(row_number, name, cell, reason, line), cells)
+                    shown = cell.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                    errors(RowError(row_number, name, shown, reason, line), cells)
                     continue
                 yield row_number, cells
             return
