@@ -1,6 +1,6 @@
-"""Load a CSV into the four tables: validate while streaming into a staging table with COPY, then
-derive customers, products, orders and items with set-based SQL — all in one transaction, so a
-refused or failed load leaves the database exactly as it was."""
+"""Load a CSV into the four tables: COPY it into a staging table, check it (loader/stage.py), then
+derive customers, products, orders and items with set-based SQL (loader/statements.py) — all in
+one transaction, so a refused or failed load leaves the database exactly as it was."""
 
 from __future__ import annotations
 
@@ -60,10 +60,10 @@ class LoadRefused(Exception):
         )
 
 
-ProgressCallback = Callable[[str, int, int | None], None]  # (stage, done, total)
+ProgressCallback = Callable[[str, int, int | None], None]  # (step, done, total)
 
 
-def _noop_progress(stage: str, done: int, total: int | None) -> None:
+def _noop_progress(step: str, done: int, total: int | None) -> None:
     return None
 
 
