@@ -1,0 +1,541 @@
+"""The derivation rules of the issue, on tiny hand-written CSVs.
+
+- An order = the rows sharing (Customer_Id, Order_Date, Time); each row is one item, positioned by
+  file order; priority, payment method and aging come from the order's first row in file order;
+  rows that disagree with it are counted in summary.facts, not rejected.
+- A customer's gender, device and login type are those of their latest order (date, then time;
+  ties → the later row in the file); a later load with a newer or equally new order updates them,
+  an older one does not.
+- Blank numeric / categorical cells load as NULL (numeric ones counted); priorities are
+  case-insensitive and stored canonical; products are unique per (category, name); columns may
+  come in any order; the spreadsheet spelling loads exactly like the published one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from loader.load import LoadSummary, load_csv
+from tests.loader.helpers import (
+    COLUMNS,
+    DEFAULTS,
+    assert_same_rows,
+    csv_text,
+    customers,
+    expected_tables,
+    fetch,
+    natural_content,
+    orders,
+    read_expected_rows,
+    scalar,
+    write,
+)
+
+Row = Mapping[str, str]
+
+
+def load(
+    engine: Engine,
+    directory: Path,
+    *rows: Row,
+    name: str = "input.csv",
+    columns: tuple[str, ...] = COLUMNS,
+    eol: str = "\n",
+    bom: bool = False,
+) -> LoadSummary:
+    content = ("\ufeff" if bom else "") + csv_text(*rows, columns=columns, eol=eol)
+    summary = load_csv(write(directory, content, name), engine)
+    assert summary.committed
+    assert summary.rows_rejected == 0, summary.errors
+    return summary
+
+
+def disagreeing(summary: LoadSummary) -> int:
+    """The summary's count of rows whose order-level cells disagree with their order's first row."""
+    [count] = [value for key, value in summary.facts.items() if "disagree" in key.lower()]
+    return count
+
+
+# --- orders ---
+
+
+def test_orders_group_rows_by_customer_date_and_time(tmp_path: Path, empty_engine: Engine) -> None:
+    a = {"Customer_Id": "101", "Order_Date": "2018-01-02", "Time": "10:00:00"}
+    b = {"Customer_Id": "102", "Order_Date": "2018-01-02", "Time": "10:00:00"}
+    summary = load(
+        empty_engine,
+        tmp_path,
+        {**a, "Product": "Car Speakers"},  # row 2: first item of order A
+        {**b, "Product": "Tyre"},  # row 3: another customer at the same moment: order B
+        {**a, "Time": "11:00:00", "Product": "Fans"},  # row 4: same customer, other time
+        {**a, "Product": "Watch"},  # row 5: order A again, not adjacent
+        {**a, "Order_Date": "2018-01-03", "Product": "Mouse"},  # row 6: other date
+        {**a, "Product": "Car Mat"},  # row 7: order A, third item
+        {**b, "Product": "Keyboard"},  # row 8: order B, second item
+    )
+    got = orders(empty_engine)
+    assert set(got) == {
+        ("101", "2018-01-02", "10:00:00"),
+        ("102", "2018-01-02", "10:00:00"),
+        ("101", "2018-01-02", "11:00:00"),
+        ("101", "2018-01-03", "10:00:00"),
+    }
+    # positions follow the file, not the product names (which sort Car Mat, Car Speakers, Watch)
+    assert got[("101", "2018-01-02", "10:00:00")][3] == [
+        (1, "Car Speakers"),
+        (2, "Watch"),
+        (3, "Car Mat"),
+    ]
+    assert got[("102", "2018-01-02", "10:00:00")][3] == [(1, "Tyre"), (2, "Keyboard")]
+    assert got[("101", "2018-01-02", "11:00:00")][3] == [(1, "Fans")]
+    assert summary.tables["orders"].inserted == 4
+    assert summary.tables["order_items"].inserted == 7
+    assert summary.tables["customers"].inserted == 2
+    assert disagreeing(summary) == 0
+
+
+def test_first_row_in_file_order_sets_priority_payment_and_aging(
+    tmp_path: Path, empty_engine: Engine
+) -> None:
+    key = {"Customer_Id": "201", "Order_Date": "2018-06-30", "Time": "23:59:59"}
+    first = {"Order_Priority": "High", "Payment_method": "credit_card", "Aging": "5.0"}
+    summary = load(
+        empty_engine,
+        tmp_path,
+        {"Customer_Id": "999", "Product": "Tyre"},  # row 2: unrelated order
+        {**key, **first, "Product": "Watch"},  # row 3: the order's first row
+        {**key, "Order_Priority": "Low", "Payment_method": "e_wallet", "Aging": "7.0"},
+        {"Customer_Id": "998"},  # row 5: unrelated
+        {**key, **first, "Product": "Fans"},  # row 6: agrees with the first row
+        {**key, **first, "Payment_method": "debit_card"},  # row 7: disagrees on payment
+        {**key, **first, "Aging": "5.5"},  # row 8: disagrees on aging
+        {**key, **first, "Order_Priority": "critical"},  # row 9: disagrees on priority
+        {**key, **first, "Order_Priority": "HIGH"},  # row 10: same priority, other spelling
+    )
+    priority, payment, aging, items = orders(empty_engine)[("201", "2018-06-30", "23:59:59")]
+    assert (priority, payment, aging) == ("High", "credit_card", Decimal("5.00"))
+    assert [p for p, _ in items] == [1, 2, 3, 4, 5, 6, 7]
+    assert items[0] == (1, "Watch") and items[2] == (3, "Fans")
+    assert summary.rows_rejected == 0 and summary.rows_loaded == 9  # counted, never rejected
+    assert disagreeing(summary) == 4  # rows 4, 7, 8 and 9
+
+
+def test_first_row_wins_even_when_its_order_cells_are_blank(
+    tmp_path: Path, empty_engine: Engine
+) -> None:
+    key = {"Customer_Id": "301", "Order_Date": "2018-02-03", "Time": "04:05:06"}
+    load(
+        empty_engine,
+        tmp_path,
+        {**key, "Payment_method": "", "Aging": ""},
+        {**key, "Payment_method": "money_order", "Aging": "3.0", "Product": "Tyre"},
+    )
+    priority, payment, aging, _ = orders(empty_engine)[("301", "2018-02-03", "04:05:06")]
+    assert (priority, payment, aging) == ("Medium", None, None)
+
+
+def test_positions_are_by_file_order_even_when_the_first_row_is_late_in_the_file(
+    tmp_path: Path, empty_engine: Engine
+) -> None:
+    """Rows of one order spread over the file, with dates earlier and later around them."""
+    key = {"Customer_Id": "401", "Order_Date": "2018-12-31", "Time": "00:00:01"}
+    filler = [
+        {"Customer_Id": str(500 + i), "Order_Date": f"2018-{1 + i % 12:02d}-15"} for i in range(30)
+    ]
+    rows: list[Row] = [
+        *filler[:10],
+        {**key, "Product": "Zebra Mat", "Order_Priority": "Low"},
+        *filler[10:20],
+        {**key, "Product": "Alpha Mat", "Order_Priority": "High"},
+        *filler[20:],
+        {**key, "Product": "Middle Mat", "Order_Priority": "Critical"},
+    ]
+    summary = load(empty_engine, tmp_path, *rows)
+    priority, _, _, items = orders(empty_engine)[("401", "2018-12-31", "00:00:01")]
+    assert priority == "Low"
+    assert items == [(1, "Zebra Mat"), (2, "Alpha Mat"), (3, "Middle Mat")]
+    assert disagreeing(summary) == 2
+
+
+# --- customers: the latest order's attributes ---
+
+MALE = {"Gender": "Male", "Device_Type": "Web", "Customer_Login_type": "Member"}
+FEMALE = {"Gender": "Female", "Device_Type": "Mobile", "Customer_Login_type": "Guest"}
+OTHER = {"Gender": "Other", "Device_Type": "Tablet", "Customer_Login_type": "First SignUp"}
+
+
+def test_customer_attributes_come_from_the_latest_order(
+    tmp_path: Path, empty_engine: Engine
+) -> None:
+    summary = load(
+        empty_engine,
+        tmp_path,
+        # 601: the latest order (by date) comes first in the file
+        {"Customer_Id": "601", "Order_Date": "2018-03-01", "Time": "09:00:00", **MALE},
+        {"Customer_Id": "601", "Order_Date": "2018-01-05", "Time": "23:00:00", **FEMALE},
+        # 602: same date, the later time wins, whatever the file order
+        {"Customer_Id": "602", "Order_Date": "2018-02-01", "Time": "18:00:00", **FEMALE},
+        {"Customer_Id": "602", "Order_Date": "2018-02-01", "Time": "09:00:00", **MALE},
+        # 603: a tie (same date and time, so the same order): the later row in the file wins
+        {"Customer_Id": "603", "Order_Date": "2018-04-04", "Time": "12:00:00", **FEMALE},
+        {"Customer_Id": "603", "Order_Date": "2018-04-04", "Time": "12:00:00", **OTHER},
+        {"Customer_Id": "603", "Order_Date": "2018-04-03", "Time": "13:00:00", **MALE},
+        # 604: latest order in the middle of the file
+        {"Customer_Id": "604", "Order_Date": "2018-05-01", "Time": "10:00:00", **MALE},
+        {"Customer_Id": "604", "Order_Date": "2018-11-30", "Time": "10:00:00", **OTHER},
+        {"Customer_Id": "604", "Order_Date": "2018-07-01", "Time": "10:00:00", **FEMALE},
+        # 605: the tie is decided by the later row even when it is not adjacent
+        {"Customer_Id": "605", "Order_Date": "2018-08-08", "Time": "08:08:08", **OTHER},
+        {"Customer_Id": "606", **MALE},
+        {"Customer_Id": "605", "Order_Date": "2018-08-08", "Time": "08:08:08", **MALE},
+        {"Customer_Id": "605", "Order_Date": "2018-08-07", "Time": "23:59:59", **FEMALE},
+    )
+    assert customers(empty_engine) == {
+        "601": ("Male", "Web", "Member"),
+        "602": ("Female", "Mobile", "Guest"),
+        "603": ("Other", "Tablet", "First SignUp"),
+        "604": ("Other", "Tablet", "First SignUp"),
+        "605": ("Male", "Web", "Member"),
+        "606": ("Male", "Web", "Member"),
+    }
+    assert summary.tables["customers"].inserted == 6
+
+
+def test_latest_order_is_compared_as_dates_and_times_not_text(
+    tmp_path: Path, empty_engine: Engine
+) -> None:
+    """Spreadsheet spellings sort wrongly as text: 1/9 > 1/10 and 8:00:00 > 10:00:00."""
+    load(
+        empty_engine,
+        tmp_path,
+        {"Customer_Id": "701", "Order_Date": "1/10/2018", "Time": "9:00:00", **MALE},
+        {"Customer_Id": "701", "Order_Date": "1/9/2018", "Time": "9:00:00", **FEMALE},
+        {"Customer_Id": "702", "Order_Date": "2/2/2018", "Time": "10:00:00", **MALE},
+        {"Customer_Id": "702", "Order_Date": "2/2/2018", "Time": "8:00:00", **FEMALE},
+        {"Customer_Id": "703", "Order_Date": "12/1/2018", "Time": "1:00:00", **OTHER},
+        {"Customer_Id": "703", "Order_Date": "2/1/2018", "Time": "23:00:00", **FEMALE},
+    )
+    assert customers(empty_engine) == {
+        "701": ("Male", "Web", "Member"),
+        "702": ("Male", "Web", "Member"),
+        "703": ("Other", "Tablet", "First SignUp"),
+    }
+    as_of = dict(fetch(empty_engine, "SELECT customer_id, profile_as_of FROM customers"))
+    assert as_of["701"] == dt.datetime(2018, 1, 10, 9, 0, 0)
+    assert as_of["703"] == dt.datetime(2018, 12, 1, 1, 0, 0)
+
+
+def test_blank_attributes_of_the_latest_order_load_as_null(
+    tmp_path: Path, empty_engine: Engine
+) -> None:
+    load(
+        empty_engine,
+        tmp_path,
+        {"Customer_Id": "801", "Order_Date": "2018-01-01", **MALE},
+        {
+            "Customer_Id": "801",
+            "Order_Date": "2018-01-02",
+            "Gender": "",
+            "Device_Type": " ",
+            "Customer_Login_type": "",
+        },
+    )
+    assert customers(empty_engine) == {"801": (None, None, None)}
+
+
+def test_a_later_load_updates_a_customer_only_with_a_newer_or_equally_new_order(
+    tmp_path: Path, empty_engine: Engine
+) -> None:
+    c = {"Customer_Id": "901", "Time": "10:00:00"}
+    first = load(empty_engine, tmp_path, {**c, "Order_Date": "2018-05-01", **FEMALE}, name="1.csv")
+    assert (first.tables["customers"].inserted, first.tables["customers"].updated) == (1, 0)
+
+    older = load(empty_engine, tmp_path, {**c, "Order_Date": "2018-04-01", **MALE}, name="2.csv")
+    assert customers(empty_engine) == {"901": ("Female", "Mobile", "Guest")}
+    assert (older.tables["customers"].inserted, older.tables["customers"].updated) == (0, 0)
+    assert older.tables["orders"].inserted == 1  # the older order itself is still loaded
+
+    newer = load(empty_engine, tmp_path, {**c, "Order_Date": "2018-06-01", **MALE}, name="3.csv")
+    assert customers(empty_engine) == {"901": ("Male", "Web", "Member")}
+    assert (newer.tables["customers"].inserted, newer.tables["customers"].updated) == (0, 1)
+
+    # an older order in a later file, next to a newer one of ANOTHER customer: still no update
+    load(
+        empty_engine,
+        tmp_path,
+        {**c, "Order_Date": "2018-05-31", "Time": "23:59:59", **OTHER},
+        {"Customer_Id": "902", "Order_Date": "2018-12-31", **OTHER},
+        name="4.csv",
+    )
+    assert customers(empty_engine)["901"] == ("Male", "Web", "Member")
+
+    # equally new: the same date and time as the order the profile came from
+    same = load(
+        empty_engine,
+        tmp_path,
+        {**c, "Order_Date": "2018-06-01", **OTHER, "Product": "Tyre"},
+        name="5.csv",
+    )
+    assert customers(empty_engine)["901"] == ("Other", "Tablet", "First SignUp")
+    assert same.tables["customers"].updated == 1
+    assert scalar(empty_engine, "SELECT count(*) FROM customers") == 2
+
+
+# --- cells ---
+
+
+def test_blank_numeric_cells_load_as_null_and_are_counted(
+    tmp_path: Path, empty_engine: Engine
+) -> None:
+    summary = load(
+        empty_engine,
+        tmp_path,
+        {"Customer_Id": "1001", "Aging": "", "Quantity": ""},
+        {"Customer_Id": "1002", "Discount": "", "Shipping_Cost": ""},
+        {"Customer_Id": "1003", "Sales": "", "Profit": " "},
+        {"Customer_Id": "1004", "Aging": "  "},
+        {"Customer_Id": "1005", "Payment_method": ""},
+    )
+    for column, count in {
+        "Aging": 2,
+        "Quantity": 1,
+        "Discount": 1,
+        "Shipping_Cost": 1,
+        "Sales": 1,
+        "Profit": 1,
+    }.items():
+        assert summary.blank_cells.get(column, 0) == count, (column, summary.blank_cells)
+    items = {
+        r[0]: r[1:]
+        for r in fetch(
+            empty_engine,
+            """SELECT c.customer_id, o.aging, i.quantity, i.discount, i.shipping_cost, i.sales,
+                      i.profit, o.payment_method
+               FROM order_items i JOIN orders o ON o.id = i.order_id
+               JOIN customers c ON c.id = o.customer_id""",
+        )
+    }
+    d = Decimal
+    assert items == {
+        "1001": (None, None, d("0.30"), d("4.60"), d("140.00"), d("46.00"), "credit_card"),
+        "1002": (d("8.00"), 1, None, None, d("140.00"), d("46.00"), "credit_card"),
+        "1003": (d("8.00"), 1, d("0.30"), d("4.60"), None, None, "credit_card"),
+        "1004": (None, 1, d("0.30"), d("4.60"), d("140.00"), d("46.00"), "credit_card"),
+        "1005": (d("8.00"), 1, d("0.30"), d("4.60"), d("140.00"), d("46.00"), None),
+    }
+    assert summary.rows_loaded == 5
+
+
+PRIORITY_SPELLINGS = {
+    "low": "Low",
+    "LOW": "Low",
+    "mEdIuM": "Medium",
+    "HIGH": "High",
+    " critical ": "Critical",
+    "Critical": "Critical",
+}
+
+
+def test_priority_is_case_insensitive_and_stored_canonical(
+    tmp_path: Path, empty_engine: Engine
+) -> None:
+    spellings = list(PRIORITY_SPELLINGS.items())
+    load(
+        empty_engine,
+        tmp_path,
+        *({"Customer_Id": f"11{i}", "Order_Priority": raw} for i, (raw, _) in enumerate(spellings)),
+    )
+    stored = dict(
+        fetch(
+            empty_engine,
+            "SELECT c.customer_id, o.order_priority FROM orders o"
+            " JOIN customers c ON c.id = o.customer_id",
+        )
+    )
+    assert stored == {f"11{i}": canonical for i, (_, canonical) in enumerate(spellings)}
+
+
+def test_categorical_cells_accept_any_trimmed_text(tmp_path: Path, empty_engine: Engine) -> None:
+    load(
+        empty_engine,
+        tmp_path,
+        {
+            "Customer_Id": " 1101 ",
+            "Gender": "Non-binary",
+            "Device_Type": " Tablet ",
+            "Customer_Login_type": "First SignUp",
+            "Payment_method": "not_defined",
+            "Product_Category": "Toys & Games",
+            "Product": "  Kite ",
+        },
+    )
+    assert customers(empty_engine) == {"1101": ("Non-binary", "Tablet", "First SignUp")}
+    assert fetch(empty_engine, "SELECT product_category, product_name FROM products") == [
+        ("Toys & Games", "Kite")
+    ]
+    assert fetch(empty_engine, "SELECT payment_method FROM orders") == [("not_defined",)]
+
+
+def test_valid_edge_values_are_accepted_and_stored_exactly(
+    tmp_path: Path, empty_engine: Engine
+) -> None:
+    load(
+        empty_engine,
+        tmp_path,
+        {"Customer_Id": "1201", "Profit": "-12.5", "Discount": "0", "Sales": "0.1"},
+        {"Customer_Id": "1202", "Discount": "1", "Sales": "0.2", "Quantity": "12"},
+        {"Customer_Id": "1203", "Sales": "99999.99", "Profit": "-0.01", "Shipping_Cost": "0"},
+        {"Customer_Id": "1204", "Aging": "0.0", "Sales": "140.25", "Quantity": "3"},
+    )
+    rows = dict(
+        (r[0], r[1:])
+        for r in fetch(
+            empty_engine,
+            """SELECT c.customer_id, i.sales, i.profit, i.discount, i.quantity, i.shipping_cost
+               FROM order_items i JOIN orders o ON o.id = i.order_id
+               JOIN customers c ON c.id = o.customer_id""",
+        )
+    )
+    d = Decimal
+    assert rows["1201"] == (d("0.10"), d("-12.50"), d("0.00"), 1, d("4.60"))
+    assert rows["1202"] == (d("0.20"), d("46.00"), d("1.00"), 12, d("4.60"))
+    assert rows["1203"] == (d("99999.99"), d("-0.01"), d("0.30"), 1, d("0.00"))
+    # Sales is the recorded amount, never multiplied by Quantity
+    assert rows["1204"][0] == d("140.25") and rows["1204"][3] == 3
+    revenue = scalar(empty_engine, "SELECT sum(sales) FROM order_items")
+    assert revenue == d("100140.54")  # exact NUMERIC, no float drift (0.1 + 0.2 + ...)
+    assert scalar(empty_engine, "SELECT pg_typeof(sum(sales))::text FROM order_items") == (
+        "numeric"
+    )
+
+
+def test_products_are_unique_per_category_and_name(tmp_path: Path, empty_engine: Engine) -> None:
+    summary = load(
+        empty_engine,
+        tmp_path,
+        {"Customer_Id": "1301", "Product_Category": "Fashion", "Product": "Sports Wear"},
+        {"Customer_Id": "1302", "Product_Category": "Fashion", "Product": "Sports Wear"},
+        {"Customer_Id": "1303", "Product_Category": "Electronic", "Product": "Sports Wear"},
+        {"Customer_Id": "1304", "Product_Category": "Electronic", "Product": "Watch"},
+        {"Customer_Id": "1305", "Product_Category": "Electronic", "Product": " Watch "},
+        {"Customer_Id": "1301", "Product_Category": "Fashion", "Product": "Sports Wear"},
+    )
+    products = fetch(
+        empty_engine, "SELECT product_category, product_name FROM products ORDER BY 1, 2"
+    )
+    assert products == [
+        ("Electronic", "Sports Wear"),
+        ("Electronic", "Watch"),
+        ("Fashion", "Sports Wear"),
+    ]
+    assert summary.tables["products"].inserted == 3
+    per_product = fetch(
+        empty_engine,
+        """SELECT p.product_category, p.product_name, array_agg(c.customer_id)
+           FROM order_items i JOIN products p ON p.id = i.product_id
+           JOIN orders o ON o.id = i.order_id JOIN customers c ON c.id = o.customer_id
+           GROUP BY 1, 2 ORDER BY 1, 2""",
+    )
+    assert [sorted(ids) for *_, ids in per_product] == [
+        ["1303"],
+        ["1304", "1305"],
+        ["1301", "1301", "1302"],
+    ]
+    again = load(
+        empty_engine,
+        tmp_path,
+        {"Customer_Id": "1306", "Product_Category": "Fashion", "Product": "Sports Wear"},
+        name="again.csv",
+    )
+    assert again.tables["products"].inserted == 0
+    assert scalar(empty_engine, "SELECT count(*) FROM products") == 3
+
+
+# --- formats ---
+
+MIXED_ROWS: list[Row] = [
+    {"Customer_Id": "1401", "Order_Date": "2018-01-02", "Time": "08:38:49", **MALE},
+    {"Customer_Id": "1402", "Order_Date": "2018-11-12", "Time": "17:00:00", "Product": "Tyre"},
+    {"Customer_Id": "1401", "Order_Date": "2018-01-02", "Time": "08:38:49", "Product": "Mouse"},
+    {"Customer_Id": "1403", "Aging": "", "Order_Priority": "low", **FEMALE},
+    {"Customer_Id": "1401", "Order_Date": "2018-03-04", "Time": "00:00:00", **OTHER},
+]
+
+SPREADSHEET = {  # the same cells as a spreadsheet re-save spells them
+    "2018-01-02": "1/2/2018",
+    "2018-11-12": "11/12/2018",
+    "2018-03-04": "3/4/2018",
+    "08:38:49": "8:38:49",
+    "00:00:00": "0:00:00",
+    "140.0": "140",
+    "1.0": "1",
+    "46.0": "46",
+    "8.0": "8",
+}
+
+
+def as_spreadsheet(row: Row) -> dict[str, str]:
+    cells = {**DEFAULTS, **row}
+    return {k: SPREADSHEET.get(v, v) for k, v in cells.items()}
+
+
+def load_into(
+    new_database: Callable[[], Engine], directory: Path, rows: list[Row], **options: object
+) -> Engine:
+    engine = new_database()
+    directory.mkdir(exist_ok=True)
+    load(engine, directory, *rows, **options)  # type: ignore[arg-type]
+    return engine
+
+
+def test_spreadsheet_spelling_loads_like_the_published_one(
+    tmp_path: Path, new_database: Callable[[], Engine]
+) -> None:
+    published = load_into(new_database, tmp_path / "p", MIXED_ROWS)
+    spreadsheet = load_into(
+        new_database,
+        tmp_path / "s",
+        [as_spreadsheet(r) for r in MIXED_ROWS],
+        eol="\r\n",
+        bom=True,
+    )
+    expected = natural_content(published)
+    assert len(expected["orders"]) == 4 and len(expected["order_items"]) == 5
+    assert_same_rows(natural_content(spreadsheet), expected)
+
+
+def test_both_spellings_in_one_file_make_one_order(tmp_path: Path, empty_engine: Engine) -> None:
+    key = {"Customer_Id": "1501"}
+    load(
+        empty_engine,
+        tmp_path,
+        {**key, "Order_Date": "2018-01-02", "Time": "08:38:49", "Product": "A"},
+        {**key, "Order_Date": "1/2/2018", "Time": "8:38:49", "Product": "B"},
+        eol="\r\n",
+    )
+    assert orders(empty_engine)[("1501", "2018-01-02", "08:38:49")][3] == [(1, "A"), (2, "B")]
+
+
+@pytest.mark.parametrize("order", ["reversed", "shuffled-1", "shuffled-2"])
+def test_columns_in_another_order_are_matched_by_name(
+    order: str, tmp_path: Path, empty_engine: Engine
+) -> None:
+    columns = list(COLUMNS)
+    if order == "reversed":
+        columns.reverse()
+    else:
+        random.Random(order).shuffle(columns)
+    assert columns != list(COLUMNS)
+    # the expectation: pandas over the same rows in the canonical column order
+    canonical = write(tmp_path, csv_text(*MIXED_ROWS), "canonical.csv")
+    expected = expected_tables(read_expected_rows(canonical))
+    load(empty_engine, tmp_path, *MIXED_ROWS, columns=tuple(columns), name="reordered.csv")
+    assert_same_rows(natural_content(empty_engine), expected)
+    assert customers(empty_engine)["1401"] == ("Other", "Tablet", "First SignUp")
