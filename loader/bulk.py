@@ -77,9 +77,11 @@ def insert_fresh(conn: Connection, first_row: int, last_row: int) -> tuple[int, 
     return int(orders), int(items)
 
 
-def insert_more(conn: Connection) -> tuple[int, int]:
-    """Later loads: insert only the orders and items not there yet (anti-join + ON CONFLICT)."""
+def insert_more(conn: Connection) -> tuple[int, int, int]:
+    """Later loads: insert only the orders and items not there yet (anti-join + ON CONFLICT).
+    Returns (orders, items) inserted and the rows skipped for clashing with a stored item."""
     orders = conn.exec_driver_sql(statements.INSERT_ORDERS).scalar_one()
     conn.exec_driver_sql("ANALYZE orders")  # the items statement joins the grown table
     items = conn.exec_driver_sql(statements.INSERT_ITEMS).scalar_one()
-    return int(orders), int(items)
+    conflicts = conn.exec_driver_sql(statements.ITEM_CONFLICTS).scalar_one()
+    return int(orders), int(items), int(conflicts)

@@ -214,7 +214,14 @@ def _derive(
     if bulk.table_is_empty(conn, "orders") and bulk.table_is_empty(conn, "order_items"):
         orders, items = bulk.insert_fresh(conn, row_range[0], row_range[1])
     else:
-        orders, items = bulk.insert_more(conn)
+        orders, items, conflicts = bulk.insert_more(conn)
+        summary.facts["rows_clashing_with_stored_items"] = conflicts
+        if conflicts:
+            log.warning(
+                "%s rows skipped: their order was loaded before with a different item at the "
+                "same position (the stored item is kept)",
+                conflicts,
+            )
     summary.tables["orders"] = TableChange(inserted=orders)
     summary.tables["order_items"] = TableChange(inserted=items)
     _log_step("orders and order_items", orders + items, 0, step_started)

@@ -112,9 +112,9 @@ def structural_rows(
     while True:
         try:
             for cells in reader:
+                row_number += 1  # blank lines count: a spreadsheet shows them as rows
                 if not cells or (len(cells) == 1 and not cells[0].strip()):
-                    continue  # blank lines are not rows
-                row_number += 1
+                    continue
                 line = reader.line_num + 1  # +1: the header line was read before the reader
                 if len(cells) != width:
                     hint = "a truncated row?" if len(cells) < width else "an unquoted comma?"

@@ -242,6 +242,23 @@ WITH written AS (
 SELECT count(*) FROM written
 """
 
+# An item's identity is its position in its order. A row whose order was loaded before and whose
+# position is taken by a DIFFERENT item is skipped (the stored data wins); counted for the summary.
+ITEM_CONFLICTS = """
+SELECT count(*)
+FROM stage_items s
+JOIN customers c ON c.customer_id = s.customer_id
+JOIN orders o
+  ON o.customer_id = c.id AND o.order_date = s.order_date AND o.order_time = s.order_time
+JOIN order_items i ON i.order_id = o.id AND i.position = s.position
+JOIN products p ON p.id = i.product_id
+WHERE (p.product_category, p.product_name, i.quantity, i.discount, i.sales, i.profit,
+       i.shipping_cost)
+      IS DISTINCT FROM
+      (s.product_category, s.product_name, s.quantity, s.discount, s.sales, s.profit,
+       s.shipping_cost)
+"""
+
 TABLE_COUNTS = """
 SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM products),
        (SELECT count(*) FROM orders), (SELECT count(*) FROM order_items)

@@ -15,6 +15,7 @@ from tests.loader.helpers import (
     HEADER,
     TABLES,
     checksums,
+    fetch,
     line,
     natural_content,
     run_cli,
@@ -129,6 +130,23 @@ def test_a_grown_file_adds_only_the_new_rows(tmp_path: Path, empty_engine: Engin
     assert_nothing_written(load_csv(grown, empty_engine))
     assert checksums(empty_engine) == after
     assert scalar(empty_engine, "SELECT count(*) FROM order_items") == 25
+
+
+def test_a_row_clashing_with_a_stored_item_is_counted_and_skipped(
+    tmp_path: Path, empty_engine: Engine
+) -> None:
+    first = write(tmp_path, "\n".join([HEADER, line(Customer_Id="10001")]) + "\n", "a.csv")
+    clash = line(Customer_Id="10001", Product="Tyre", Sales="250.0")  # same order, position 1
+    extra = line(Customer_Id="10001", Product="Tyre", Sales="250.0", Quantity="3.0")
+    second = write(tmp_path, "\n".join([HEADER, clash, extra]) + "\n", "b.csv")
+    load_csv(first, empty_engine)
+    stored = fetch(empty_engine, "SELECT position, sales FROM order_items ORDER BY position")
+    summary = load_csv(second, empty_engine)
+    assert summary.facts["rows_clashing_with_stored_items"] == 1
+    assert summary.tables["order_items"].inserted == 1  # position 2 is new: it is added
+    after = fetch(empty_engine, "SELECT position, sales FROM order_items ORDER BY position")
+    assert after[0] == stored[0]  # the stored item at position 1 is kept
+    assert [position for position, _ in after] == [1, 2]
 
 
 # --- the CLI ---

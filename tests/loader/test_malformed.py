@@ -392,11 +392,6 @@ def test_rows_are_numbered_as_records_not_lines(
     assert checksums(engine) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader bug: blank lines are skipped without being counted, so rows after a blank line "
-    "are reported one row too early (a spreadsheet shows the blank line as a row)",
-)
 def test_a_blank_line_still_counts_as_a_spreadsheet_row(
     tmp_path: Path, engine: Engine, before: dict[str, tuple[int, str]]
 ) -> None:
