@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from app.api.graphql import graphql_router
-from app.api.rest import analytics, customers, health, orders, products
+from app.api.rest import analytics, customers, health, insights, orders, products
 from app.api.rest.errors import install_error_handlers, use_problem_json_in_openapi
 from app.db.engine import dispose_engine
 
@@ -58,7 +58,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (customers, orders, products, analytics, health):
+    for module in (customers, orders, products, analytics, insights, health):
         app.include_router(module.router)
     app.include_router(graphql_router())
 

@@ -6,14 +6,14 @@
 --
 -- Revenue is SUM(order_items.sales) as recorded (Sales does not scale with Quantity in this
 -- dataset). NULL measures are ignored by SUM; COALESCE turns an empty range into 0, not NULL.
--- LEFT JOIN so an order without items still counts as an order.
+-- Reads rollup_daily_orders (see migration 0002): one row per order date, orders without items
+-- counted as orders.
 SELECT
-    COALESCE(SUM(oi.sales), 0) AS total_revenue,
-    COALESCE(SUM(oi.profit), 0) AS total_profit,
-    COALESCE(SUM(oi.shipping_cost), 0) AS total_shipping_cost,
-    COUNT(DISTINCT o.id) AS order_count,
-    COUNT(oi.id) AS item_count
-FROM orders AS o
-LEFT JOIN order_items AS oi ON oi.order_id = o.id
-WHERE (CAST(:date_from AS date) IS NULL OR o.order_date >= CAST(:date_from AS date))
-  AND (CAST(:date_to AS date) IS NULL OR o.order_date <= CAST(:date_to AS date))
+    COALESCE(SUM(r.sales), 0) AS total_revenue,
+    COALESCE(SUM(r.profit), 0) AS total_profit,
+    COALESCE(SUM(r.shipping_cost), 0) AS total_shipping_cost,
+    CAST(COALESCE(SUM(r.order_count), 0) AS bigint) AS order_count,
+    CAST(COALESCE(SUM(r.item_count), 0) AS bigint) AS item_count
+FROM rollup_daily_orders AS r
+WHERE (CAST(:date_from AS date) IS NULL OR r.order_date >= CAST(:date_from AS date))
+  AND (CAST(:date_to AS date) IS NULL OR r.order_date <= CAST(:date_to AS date))

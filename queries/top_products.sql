@@ -9,24 +9,24 @@
 -- Revenue is SUM(order_items.sales) as recorded: Sales is the line total in this dataset and does
 -- not scale with Quantity. NULL measures are ignored by SUM; COALESCE turns "no data" into 0.
 -- Ties on the metric are broken by product name (then category, id) so results are deterministic.
+-- Reads rollup_daily_product_sales (see migration 0002): one row per order date and product.
 SELECT
     p.id AS product_id,
     p.product_name AS product_name,
     p.product_category AS product_category,
-    COALESCE(SUM(oi.sales), 0) AS total_sales,
-    COALESCE(SUM(oi.quantity), 0) AS total_quantity,
-    COALESCE(SUM(oi.profit), 0) AS total_profit
+    COALESCE(SUM(r.sales), 0) AS total_sales,
+    CAST(COALESCE(SUM(r.quantity), 0) AS bigint) AS total_quantity,
+    COALESCE(SUM(r.profit), 0) AS total_profit
 FROM products AS p
-JOIN order_items AS oi ON oi.product_id = p.id
-JOIN orders AS o ON o.id = oi.order_id
-WHERE (CAST(:date_from AS date) IS NULL OR o.order_date >= CAST(:date_from AS date))
-  AND (CAST(:date_to AS date) IS NULL OR o.order_date <= CAST(:date_to AS date))
+JOIN rollup_daily_product_sales AS r ON r.product_id = p.id
+WHERE (CAST(:date_from AS date) IS NULL OR r.order_date >= CAST(:date_from AS date))
+  AND (CAST(:date_to AS date) IS NULL OR r.order_date <= CAST(:date_to AS date))
 GROUP BY p.id, p.product_name, p.product_category
 ORDER BY
     CASE CAST(:by AS text)
-        WHEN 'quantity' THEN CAST(COALESCE(SUM(oi.quantity), 0) AS numeric)
-        WHEN 'profit' THEN COALESCE(SUM(oi.profit), 0)
-        ELSE COALESCE(SUM(oi.sales), 0)
+        WHEN 'quantity' THEN CAST(COALESCE(SUM(r.quantity), 0) AS numeric)
+        WHEN 'profit' THEN COALESCE(SUM(r.profit), 0)
+        ELSE COALESCE(SUM(r.sales), 0)
     END DESC,
     p.product_name,
     p.product_category,

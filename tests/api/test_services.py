@@ -176,7 +176,7 @@ def test_top_products_validates_metric_and_limit(session: Session) -> None:
 def test_load_query_reads_packaged_sql_once() -> None:
     assert {"top_products", "revenue"} <= set(available_queries())
     assert load_query("revenue") is load_query("revenue")
-    assert "SUM(oi.sales)" in load_query("revenue").text
+    assert "FROM rollup_daily_orders" in load_query("revenue").text
     with pytest.raises(ValueError):
         load_query("../app/main")
     with pytest.raises(LookupError):
