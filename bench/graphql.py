@@ -8,6 +8,8 @@ a 2-core machine). Every scenario gets a warm-up, then a fixed measuring window:
 - (a) graphql-flat:   `customer(customerId)` with its order statistics (ids rotate)
 - (b) graphql-nested: 20 customers → orders → items → product, with `totalCount` (pages rotate)
 - (c) rest-customer:  `GET /customers/{customer_id}`, the REST baseline (ids rotate)
+- graphql-floor, http-floor: `{ __typename }` and `GET /`, no database: the fixed cost of the
+  GraphQL endpoint and of one uvicorn worker, so the rows above can be read as ratios to them
 
     python -m bench.graphql --duration 10 --connections 16
     python -m bench.graphql --compare-inline   # GraphQL again with DB calls on the event loop
@@ -248,7 +250,9 @@ def scenarios(customer_ids: list[str]) -> dict[str, list[bytes]]:
             post("/graphql", {"query": NESTED, "variables": {"after": c}}) for c in cursors
         ],
         "rest-customer": [get(f"/customers/{i}") for i in customer_ids],
-        # No database, no GraphQL: what one uvicorn worker and FastAPI cost per request here.
+        # No database: what GraphQL (parse cache, validation cache, execution) adds to the route,
+        # and what one uvicorn worker and FastAPI cost per request on this machine.
+        "graphql-floor": [post("/graphql", {"query": "{ __typename }"})],
         "http-floor": [get("/")],
     }
 

@@ -149,3 +149,14 @@ def test_products_order_by_total_sales_matches_top_products(data: GraphQL) -> No
     assert [(e["node"]["id"], e["node"]["totalSales"]) for e in result["products"]["edges"]] == [
         (t["product"]["id"], t["totalSales"]) for t in result["analytics"]["topProducts"]
     ]
+
+
+def test_nested_page_past_the_end_still_knows_each_total(data: GraphQL) -> None:
+    query = """query($after: String) { customers(first: 5, orderBy: ORDER_COUNT_DESC) {
+        edges { node { orderCount orders(first: 2, after: $after) {
+            totalCount edges { node { id } } pageInfo { hasNextPage hasPreviousPage } } } } } }"""
+    for edge in data(query, after=encode_cursor(50))["customers"]["edges"]:
+        orders = edge["node"]["orders"]
+        assert orders["edges"] == []
+        assert orders["totalCount"] == edge["node"]["orderCount"] > 0
+        assert orders["pageInfo"] == {"hasNextPage": False, "hasPreviousPage": True}
