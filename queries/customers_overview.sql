@@ -14,7 +14,7 @@ WITH grouped AS (
     SELECT
         GROUPING(s.device_type, s.login_type) AS grouping_id,
         COALESCE(s.device_type, s.login_type) AS value,
-        SUM(s.customer_count) AS customers
+        COALESCE(SUM(s.customer_count), 0) AS customers
     FROM rollup_customer_segments AS s
     GROUP BY GROUPING SETS ((), (s.device_type), (s.login_type))
     HAVING GROUPING(s.device_type, s.login_type) = 3
