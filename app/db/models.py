@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -128,3 +130,16 @@ class OrderItem(Base):
 
     order: Mapped[Order] = relationship(back_populates="items")
     product: Mapped[Product] = relationship(back_populates="order_items")
+
+
+class RollupState(Base):
+    """One row: whether the insight rollups (materialized views, migration 0002) match the base
+    tables. Triggers clear `fresh` on any write to them; `app.services.rollups.refresh_rollups`
+    sets it. While it is clear, the insights aggregate the base tables live."""
+
+    __tablename__ = "rollup_state"
+    __table_args__ = (CheckConstraint("singleton", name="one_row"),)
+
+    singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    fresh: Mapped[bool] = mapped_column(Boolean)
+    refreshed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -12,6 +12,7 @@ import strawberry
 
 from app.api.graphql.context import Context
 from app.api.graphql.inputs import TopProductsBy
+from app.api.graphql.insights import InsightFields
 from app.api.graphql.loaders import ProductRef
 from app.api.graphql.types import Product, money
 from app.services import analytics as service
@@ -41,7 +42,7 @@ class TopProduct:
 
 
 @strawberry.type
-class Analytics:
+class Analytics(InsightFields):  # the insights' fields: app/api/graphql/insights.py
     @strawberry.field
     async def revenue(
         self, info: Info, date_from: dt.date | None = None, date_to: dt.date | None = None

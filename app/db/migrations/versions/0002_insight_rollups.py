@@ -20,6 +20,7 @@ sets it back, so readers never see stale rollups as fresh.
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002"
@@ -201,14 +202,13 @@ $$
 
 
 def upgrade() -> None:
-    op.execute(
-        """
-        CREATE TABLE rollup_state (
-            singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-            fresh boolean NOT NULL,
-            refreshed_at timestamptz
-        )
-        """
+    op.create_table(
+        "rollup_state",
+        sa.Column("singleton", sa.Boolean(), server_default=sa.text("true"), nullable=False),
+        sa.Column("fresh", sa.Boolean(), nullable=False),
+        sa.Column("refreshed_at", sa.DateTime(timezone=True)),
+        sa.PrimaryKeyConstraint("singleton", name="pk_rollup_state"),
+        sa.CheckConstraint("singleton", name="ck_rollup_state_one_row"),
     )
     op.execute("INSERT INTO rollup_state (fresh, refreshed_at) VALUES (true, now())")
     op.execute(
