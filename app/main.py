@@ -17,6 +17,7 @@ from app.api.graphql import graphql_router
 from app.api.rest import analytics, customers, health, insights, orders, products
 from app.api.rest.errors import install_error_handlers, use_problem_json_in_openapi
 from app.db.engine import dispose_engine
+from app.web import dashboard
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ def create_app() -> FastAPI:
     for module in (customers, orders, products, analytics, insights, health):
         app.include_router(module.router)
     app.include_router(graphql_router())
+    app.include_router(dashboard.router)
 
     @app.get("/", tags=["health"], summary="Where to go from here")
     def index() -> dict[str, Any]:
@@ -71,6 +73,7 @@ def create_app() -> FastAPI:
                 "docs": "/docs",
                 "openapi": "/openapi.json",
                 "graphql": "/graphql",
+                "dashboard": "/dashboard",
                 "health": "/health",
             },
         }

@@ -1,0 +1,90 @@
+"""Dashboard fixtures: the real app in a uvicorn subprocess over the loaded real sample, and
+Debian's Chromium driven by Playwright. Browser tests are skipped only when /usr/bin/chromium is
+absent (CI installs it with apt-get)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from sqlalchemy import Engine
+
+from tests.dashboard.browser import CHROMIUM, DESKTOP, launch
+from tests.dashboard.server import serve
+
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.is_file(),
+    reason=f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)",
+)
+
+
+@pytest.fixture(scope="session")
+def live_server(loaded_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of the app serving the database that holds the real sample."""
+    url = loaded_engine.url.render_as_string(hide_password=False)
+    log = tmp_path_factory.mktemp("dashboard") / "uvicorn.log"
+    with serve(url, log) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def api(live_server: str) -> Iterator[httpx.Client]:
+    """An HTTP client on the same server, for the numbers the page must show."""
+    with httpx.Client(base_url=live_server, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Problems:
+    """Console errors and uncaught exceptions of one page."""
+
+    messages: list[str] = field(default_factory=list)
+
+    def console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.messages.append(f"console: {message.text} ({message.location.get('url')})")
+
+    def page_error(self, error: Exception) -> None:
+        self.messages.append(f"pageerror: {error}")
+
+
+@dataclass
+class Dashboard:
+    page: Page
+    problems: Problems
+    url: str
+
+
+def open_dashboard(browser: Browser, base: str, viewport: dict[str, int] = DESKTOP) -> Dashboard:
+    context = browser.new_context(viewport=viewport, locale="en-US")  # type: ignore[arg-type]
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems = Problems()
+    page.on("console", problems.console)
+    page.on("pageerror", problems.page_error)
+    return Dashboard(page, problems, f"{base}/dashboard")
+
+
+@pytest.fixture
+def dashboard(browser: Browser, live_server: str) -> Iterator[Dashboard]:
+    """A fresh browser context on the dashboard's URL (not yet opened: tests may set routes)."""
+    board = open_dashboard(browser, live_server)
+    yield board
+    board.page.context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("dashboard-screens")

@@ -1,0 +1,253 @@
+"""The dashboard in headless Chromium against the real app over the real sample: every chart draws
+the API's numbers, KPIs equal the API's, filters and switches re-query, the customer lookup works,
+and loading and error states show."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from playwright.sync_api import Browser, Route, expect
+
+from tests.dashboard import expected
+from tests.dashboard.browser import (
+    CHARTS,
+    PANELS,
+    PHONE,
+    kpis,
+    panel_states,
+    traces,
+    wait_until_settled,
+)
+from tests.dashboard.conftest import Dashboard, needs_chromium, open_dashboard
+
+pytestmark = needs_chromium
+
+ALL_READY = dict.fromkeys(PANELS, "ready")
+
+
+def numbers(values: list[str]) -> list[float]:
+    return [float(v) for v in values]
+
+
+def opened(dashboard: Dashboard, query: str = "") -> Dashboard:
+    dashboard.page.goto(dashboard.url + query)
+    wait_until_settled(dashboard.page)
+    return dashboard
+
+
+def test_every_chart_draws_the_apis_data_without_console_errors(
+    dashboard: Dashboard, api: httpx.Client
+) -> None:
+    page = opened(dashboard).page
+    assert panel_states(page) == ALL_READY
+    for chart in CHARTS:
+        drawn = traces(page, chart)
+        assert drawn, chart
+        assert all(len(t["x"]) or len(t["values"]) for t in drawn), chart
+
+    trend = expected.get(api, "/analytics/revenue-trend/", granularity="month")["points"]
+    revenue, profit = traces(page, "trend")
+    assert revenue["x"] == [p["period_start"] for p in trend]
+    assert revenue["y"] == numbers([p["revenue"] for p in trend])
+    assert profit["y"] == numbers([p["profit"] for p in trend])
+
+    top = expected.get(api, "/analytics/top-products/", by="sales", limit=10)["items"]
+    (bars,) = traces(page, "top-products")
+    assert bars["y"] == [f"{i['rank']}. {i['product_name']}" for i in reversed(top)]
+    assert bars["x"] == numbers([i["total_sales"] for i in reversed(top)])
+
+    categories = expected.get(api, "/analytics/top-categories/", limit=100)["items"]
+    assert traces(page, "categories")[0]["y"] == numbers([c["total_revenue"] for c in categories])
+
+    behaviour = expected.get(api, "/analytics/purchase-behaviour/")
+    for panel, key in [("devices", "by_device_type"), ("logins", "by_login_type")]:
+        revenue_bars, customer_bars = traces(page, panel)
+        assert revenue_bars["y"] == numbers([s["revenue"] for s in behaviour[key]])
+        assert customer_bars["y"] == [s["customers"] for s in behaviour[key]]
+    (pie,) = traces(page, "payments")
+    assert pie["values"] == [s["orders"] for s in behaviour["by_payment_method"]]
+
+    impact = expected.get(api, "/analytics/discount-impact/")
+    sales, _ = traces(page, "discounts")
+    assert sales["y"] == numbers([level["total_sales"] for level in impact["levels"]])
+    expect(page.locator("#discounts .reading")).to_have_text(impact["reading"])
+
+    assert dashboard.problems.messages == []
+
+
+def test_kpis_equal_the_apis_numbers(dashboard: Dashboard, api: httpx.Client) -> None:
+    page = opened(dashboard).page
+    shown = kpis(page)
+    assert shown == expected.kpis(api)
+    overview = expected.get(api, "/analytics/orders/")
+    assert shown["aov"] == expected.money(overview["average_order_value"])
+    assert shown["orders"] == expected.count(overview["order_count"])
+
+
+def test_a_date_range_requeries_kpis_and_charts(dashboard: Dashboard, api: httpx.Client) -> None:
+    page = opened(dashboard).page
+    before = kpis(page)
+    want = expected.kpis(api, date_from="2018-03-01", date_to="2018-06-30")
+    assert want["revenue"] != before["revenue"]
+
+    page.fill("#date-from", "2018-03-01")
+    page.fill("#date-to", "2018-06-30")
+    expect(page.locator('[data-kpi="revenue"]')).to_have_text(want["revenue"])
+    wait_until_settled(page)
+    assert kpis(page) == want
+
+    trend = expected.get(
+        api, "/analytics/revenue-trend/", date_from="2018-03-01", date_to="2018-06-30"
+    )["points"]
+    assert traces(page, "trend")[0]["x"] == [p["period_start"] for p in trend]
+    top = expected.get(
+        api, "/analytics/top-products/", date_from="2018-03-01", date_to="2018-06-30", limit=10
+    )["items"]
+    assert traces(page, "top-products")[0]["x"] == numbers([i["total_sales"] for i in top][::-1])
+    # Insights without a date parameter say so instead of pretending to be filtered.
+    expect(page.locator("#categories .scope")).to_contain_text("all dates")
+    expect(page.locator("#trend .scope")).to_be_empty()
+    assert "date_from=2018-03-01" in page.url
+    assert dashboard.problems.messages == []
+
+
+def test_a_category_requeries_kpis_and_the_trend(dashboard: Dashboard, api: httpx.Client) -> None:
+    page = opened(dashboard).page
+    want = expected.kpis(api, category="Fashion")
+    page.select_option("#category", "Fashion")
+    expect(page.locator('[data-kpi="revenue"]')).to_have_text(want["revenue"])
+    wait_until_settled(page)
+    assert kpis(page) == want
+
+    trend = expected.get(api, "/analytics/revenue-trend/", category="Fashion")["points"]
+    assert traces(page, "trend")[0]["y"] == numbers([p["revenue"] for p in trend])
+    expect(page.locator("#top-products .scope")).to_contain_text("all categories")
+
+    page.click("#reset")
+    expect(page.locator('[data-kpi="revenue"]')).to_have_text(expected.kpis(api)["revenue"])
+    assert dashboard.problems.messages == []
+
+
+def test_switches_redraw_the_trend_and_top_products(
+    dashboard: Dashboard, api: httpx.Client
+) -> None:
+    page = opened(dashboard).page
+    weeks = expected.get(api, "/analytics/revenue-trend/", granularity="week")["points"]
+    page.locator("#trend label", has_text="Week").click()
+    page.wait_for_function(
+        "n => document.querySelector('#trend .chart').data[0].x.length === n", arg=len(weeks)
+    )
+    assert traces(page, "trend")[0]["x"] == [p["period_start"] for p in weeks]
+
+    top = expected.get(api, "/analytics/top-products/", by="quantity", limit=10)["items"]
+    page.locator("#top-products label", has_text="Quantity").click()
+    want = [i["total_quantity"] for i in reversed(top)]
+    page.wait_for_function(
+        "want => JSON.stringify(document.querySelector('#top-products .chart').data[0].x)"
+        " === JSON.stringify(want)",
+        arg=want,
+    )
+    assert dashboard.problems.messages == []
+
+
+def test_customer_lookup_shows_lifetime_value_and_orders(
+    dashboard: Dashboard, api: httpx.Client
+) -> None:
+    query = "{ customers(first: 1, orderBy: ORDER_COUNT_DESC) { edges { node { customerId } } } }"
+    answer = api.post("/graphql", json={"query": query}).json()
+    customer_id = answer["data"]["customers"]["edges"][0]["node"]["customerId"]
+    customer = expected.get(api, f"/customers/{customer_id}")
+    orders = expected.get(api, "/orders/", customer_id=customer_id, limit=100)
+    assert orders["total"] >= 2
+
+    page = opened(dashboard).page
+    page.fill("#customer-id", customer_id)
+    page.click("#lookup button[type=submit]")
+    expect(page.locator("#customer")).to_have_attribute("data-state", "ready")
+    result = page.locator("#customer-result")
+    expect(result.locator("h3")).to_have_text(f"Customer {customer_id}")
+    facts = dict(
+        zip(
+            result.locator("dt").all_text_contents(),
+            result.locator("dd").all_text_contents(),
+            strict=True,
+        )
+    )
+    assert facts["Lifetime value"] == expected.money(customer["total_sales"])
+    assert facts["Orders"] == expected.count(customer["order_count"])
+    rows = result.locator("tbody tr")
+    expect(rows).to_have_count(orders["total"])
+    assert [r.locator("td").first.text_content() for r in rows.all()] == [
+        o["order_date"] for o in orders["items"]
+    ]
+    assert result.locator("tbody td.num").all_text_contents()[::2] == [
+        expected.money(o["total_sales"]) for o in orders["items"]
+    ]
+    assert dashboard.problems.messages == []
+
+
+def test_unknown_customer_and_top_customer_shortcut(
+    dashboard: Dashboard, api: httpx.Client
+) -> None:
+    page = opened(dashboard).page
+    page.fill("#customer-id", "no-such-customer")
+    page.press("#customer-id", "Enter")
+    expect(page.locator("#customer")).to_have_attribute("data-state", "not-found")
+    expect(page.locator("#customer [data-role=state]")).to_have_text(
+        "No customer with id no-such-customer."
+    )
+
+    best = expected.get(api, "/analytics/customer-lifetime-value/", limit=5)["top"][0]
+    page.locator("#top-customers button").first.click()
+    expect(page.locator("#customer-result h3")).to_have_text(f"Customer {best['customer_id']}")
+    assert dashboard.problems.messages == []
+
+
+def test_loading_then_error_state_and_retry(dashboard: Dashboard) -> None:
+    page = dashboard.page
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:  # answered when the test says
+        held.append(route)
+
+    page.route("**/analytics/revenue-trend/**", hold)
+    problem = {"type": "about:blank", "title": "Service Unavailable", "status": 503,
+               "detail": "The database is unavailable"}  # fmt: skip
+
+    def unavailable(route: Route) -> None:
+        route.fulfill(status=503, content_type="application/problem+json", body=json.dumps(problem))
+
+    page.route("**/analytics/discount-impact/**", unavailable)
+    page.goto(dashboard.url)
+    expect(page.locator("#trend")).to_have_attribute("data-state", "loading")
+    expect(page.locator("#trend [data-role=state]")).to_have_text("Loading…")
+    page.unroute("**/analytics/revenue-trend/**")
+    for route in held:
+        route.continue_()
+    wait_until_settled(page)
+    states: dict[str, Any] = panel_states(page)
+    assert states == {**ALL_READY, "discounts": "error"}
+    expect(page.locator("#discounts [data-role=state]")).to_contain_text(
+        "Could not load: The database is unavailable (HTTP 503)."
+    )
+
+    page.unroute("**/analytics/discount-impact/**")
+    page.locator("#discounts button", has_text="Retry").click()
+    expect(page.locator("#discounts")).to_have_attribute("data-state", "ready")
+    # The one expected problem: the browser reports the 503 response.
+    assert len(dashboard.problems.messages) == 1
+    assert "503" in dashboard.problems.messages[0]
+
+
+def test_phone_width_fits_without_horizontal_scrolling(browser: Browser, live_server: str) -> None:
+    board = open_dashboard(browser, live_server, PHONE)
+    try:
+        page = opened(board).page
+        assert panel_states(page) == ALL_READY
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1]
+        assert board.problems.messages == []
+    finally:
+        board.page.context.close()
