@@ -1,13 +1,38 @@
-"""One engine and one session factory per process, created lazily (never at import time)."""
+"""One engine and one session factory per process, created lazily (never at import time).
+
+Two kinds of session share the engine's pool:
+
+- `session_scope()` / `get_session()`: an ordinary transactional session (the CLI, insights,
+  health, and anything that might write).
+- `read_scope()`: for the API's read-only services (REST customers, orders, products and all of
+  GraphQL). Its connections run in autocommit, so a request costs exactly its SELECTs: no `BEGIN`
+  before the first one and no `ROLLBACK` when the connection goes back to the pool (psycopg2 sends
+  both as round trips of their own). Under READ COMMITTED every statement takes its own snapshot
+  either way, so what a request can see does not change. Autocommit is switched with psycopg2's
+  `autocommit` attribute (no I/O) when the session takes its connection and switched back when
+  the connection returns to the pool; SQLAlchemy's `isolation_level="AUTOCOMMIT"` option would
+  send a `SET default_transaction_isolation` round trip on every return.
+
+Surviving a database restart: instead of `pool_pre_ping` (a `SELECT 1` round trip on every
+checkout), `_drop_dead_connections` checks on checkout whether the idle connection's socket has
+become readable. An idle PostgreSQL connection receives nothing unless the server is going away
+(a restart or `pg_terminate_backend` sends a FATAL message and closes the socket), so a readable
+socket means a dead connection: the pool replaces it before any statement is sent. A connection
+that died silently (no message, e.g. a lost host) fails on its first statement instead: SQLAlchemy
+then invalidates the whole pool, that request answers 503, and the next ones reconnect.
+"""
 
 from __future__ import annotations
 
+import select
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from app.config import Settings, get_settings
 from app.db.url import resolve_database_url
@@ -15,6 +40,26 @@ from app.db.url import resolve_database_url
 _lock = threading.Lock()
 _engine: Engine | None = None
 _session_factory: sessionmaker[Session] | None = None
+_read_session_factory: sessionmaker[Session] | None = None
+
+
+def connection_is_dead(dbapi_connection: Any) -> bool:
+    """True when an idle psycopg2 connection is closed or its server has hung up (no round trip).
+
+    A false positive (say, an asynchronous notice waiting on an idle connection) only costs a
+    reconnect, never an error.
+    """
+    if dbapi_connection.closed:
+        return True
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
+
+
+def _drop_dead_connections(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Pool `checkout` hook: make the pool replace a connection whose server has gone away."""
+    if connection_is_dead(dbapi_connection):
+        raise DisconnectionError("the server closed the connection while it sat in the pool")
 
 
 def make_engine(url: str, settings: Settings | None = None) -> Engine:
@@ -25,40 +70,61 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
     }
     if settings.db_statement_timeout_ms:
         connect_args["options"] = f"-c statement_timeout={settings.db_statement_timeout_ms}"
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,
-        pool_pre_ping=True,  # survive a database restart without restarting the app
         connect_args=connect_args,
     )
+    # Survive a database restart without restarting the app, without a round trip per checkout.
+    event.listen(engine, "checkout", _drop_dead_connections)
+    return engine
+
+
+def _autocommit(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    """Read sessions' `after_begin` hook: nothing has been sent yet (psycopg2 begins lazily)."""
+    connection.connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+
+
+def _end_autocommit(dbapi_connection: Any, record: Any) -> None:
+    """Pool `checkin` hook: connections go back to the pool transactional, as they came."""
+    if dbapi_connection is not None and not dbapi_connection.closed:
+        dbapi_connection.autocommit = False  # no transaction is open in autocommit: no I/O
+
+
+def _set_factories(engine: Engine) -> None:
+    global _engine, _session_factory, _read_session_factory
+    _engine = engine
+    _session_factory = sessionmaker(engine, expire_on_commit=False)
+    _read_session_factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(_read_session_factory, "after_begin", _autocommit)
+    if not event.contains(engine, "checkin", _end_autocommit):
+        event.listen(engine, "checkin", _end_autocommit)
 
 
 def get_engine() -> Engine:
-    global _engine, _session_factory
     with _lock:
         if _engine is None:
-            _engine = make_engine(resolve_database_url())
-            _session_factory = sessionmaker(_engine, expire_on_commit=False)
+            _set_factories(make_engine(resolve_database_url()))
+        assert _engine is not None
         return _engine
 
 
 def set_engine(engine: Engine) -> None:
     """Point the process at a given engine (tests, or a CLI that resolved the URL itself)."""
-    global _engine, _session_factory
     with _lock:
-        _engine = engine
-        _session_factory = sessionmaker(engine, expire_on_commit=False)
+        _set_factories(engine)
 
 
 def dispose_engine() -> None:
-    global _engine, _session_factory
+    global _engine, _session_factory, _read_session_factory
     with _lock:
         if _engine is not None:
             _engine.dispose()
         _engine = None
         _session_factory = None
+        _read_session_factory = None
 
 
 @contextmanager
@@ -70,6 +136,26 @@ def session_scope() -> Iterator[Session]:
 
 
 def get_session() -> Iterator[Session]:
-    """FastAPI dependency: one read-only session per request."""
+    """FastAPI dependency: one session per request."""
     with session_scope() as session:
+        yield session
+
+
+def read_session() -> Session:
+    """A new session for read-only services (autocommit, see the module docstring).
+
+    Creating it does no I/O: the connection is checked out by its first statement. Closing it
+    does none either (nothing to roll back), so it may be closed on the event loop.
+    """
+    factory = _read_session_factory
+    if factory is None:
+        get_engine()
+        factory = _read_session_factory
+        assert factory is not None
+    return factory()
+
+
+@contextmanager
+def read_scope() -> Iterator[Session]:
+    with read_session() as session:
         yield session

@@ -7,15 +7,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, true
 from sqlalchemy.orm import Session
 
 from app.db.models import Customer, Order, OrderItem
 from app.services.errors import NotFoundError
-from app.services.keys import any_key, unique_keys
-from app.services.pagination import AnySelect, Page, PageRequest, paginate
+from app.services.keys import KEYS, any_keys, unique_keys
+from app.services.pagination import AnySelect, Page, PageRequest, fetch, paginate
 from app.services.validation import text_filter
 
 ZERO = Decimal("0.00")
@@ -71,32 +72,82 @@ class CustomerDetail:
     stats: CustomerStats
 
 
-def _customer_columns() -> AnySelect:
-    return select(
-        Customer.id,
-        Customer.customer_id,
-        Customer.gender,
-        Customer.device_type,
-        Customer.login_type,
-        Customer.profile_as_of,
-    )
+_customers = Customer.__table__
+_orders = Order.__table__
+_items = OrderItem.__table__
+
+_CUSTOMER_COLUMNS = (
+    _customers.c.id,
+    _customers.c.customer_id,
+    _customers.c.gender,
+    _customers.c.device_type,
+    _customers.c.login_type,
+    _customers.c.profile_as_of,
+)
+_FILTERS = ("gender", "device_type", "login_type")
 
 
 def _to_customer(row: Sequence[Any]) -> CustomerRow:
     return CustomerRow(*row)
 
 
-def _sorted(stmt: AnySelect, sort: CustomerSort) -> AnySelect:
+def _to_stats(row: Sequence[Any]) -> CustomerStats:
+    return CustomerStats(row[0], row[1], row[2] or ZERO, row[3] or ZERO, row[4], row[5])
+
+
+def _stats_columns() -> tuple[Any, ...]:
+    return (
+        func.count(func.distinct(_orders.c.id)),
+        func.count(_items.c.id),
+        func.coalesce(func.sum(_items.c.sales), ZERO),
+        func.coalesce(func.sum(_items.c.profit), ZERO),
+        func.min(_orders.c.order_date),
+        func.max(_orders.c.order_date),
+    )
+
+
+_ORDERS_WITH_ITEMS = _orders.outerjoin(_items, _items.c.order_id == _orders.c.id)
+
+# Built once; executed with their parameters (see app/services/pagination.py).
+_CUSTOMERS_BY_PKS = select(*_CUSTOMER_COLUMNS).where(any_keys(_customers.c.id))
+_STATS_BY_PKS = (
+    select(_orders.c.customer_id, *_stats_columns())
+    .select_from(_ORDERS_WITH_ITEMS)
+    .where(any_keys(_orders.c.customer_id))
+    .group_by(_orders.c.customer_id)
+)
+# One customer and its statistics in one statement: an aggregate without GROUP BY always yields
+# one row (0 orders, NULL dates for a customer without orders), hence the plain lateral join.
+_STATS_OF_CUSTOMER = (
+    select(*_stats_columns())
+    .select_from(_ORDERS_WITH_ITEMS)
+    .where(_orders.c.customer_id == _customers.c.id)
+    .lateral("stats")
+)
+_CUSTOMER_DETAIL = (
+    select(*_CUSTOMER_COLUMNS, *_STATS_OF_CUSTOMER.c)
+    .select_from(_customers.join(_STATS_OF_CUSTOMER, true()))
+    .where(_customers.c.customer_id == bindparam("customer_id"))
+)
+
+
+@cache
+def _listing(filtered: tuple[str, ...], sort: CustomerSort) -> AnySelect:
+    """The listing for one combination of filters (bound as `:gender` etc.) and sort."""
+    stmt = select(*_CUSTOMER_COLUMNS)
+    for name in filtered:
+        stmt = stmt.where(_customers.c[name] == bindparam(name))
+    natural = (_customers.c.customer_id, _customers.c.id)
     if sort is CustomerSort.CUSTOMER_ID:
-        return stmt.order_by(Customer.customer_id, Customer.id)
+        return stmt.order_by(*natural)
     per_customer = (
         select(
-            Order.customer_id.label("customer_pk"),
-            func.count(func.distinct(Order.id)).label("order_count"),
-            func.coalesce(func.sum(OrderItem.sales), ZERO).label("total_sales"),
+            _orders.c.customer_id.label("customer_pk"),
+            func.count(func.distinct(_orders.c.id)).label("order_count"),
+            func.coalesce(func.sum(_items.c.sales), ZERO).label("total_sales"),
         )
-        .outerjoin(OrderItem, OrderItem.order_id == Order.id)
-        .group_by(Order.customer_id)
+        .select_from(_ORDERS_WITH_ITEMS)
+        .group_by(_orders.c.customer_id)
         .subquery()
     )
     key = (
@@ -104,8 +155,8 @@ def _sorted(stmt: AnySelect, sort: CustomerSort) -> AnySelect:
         if sort is CustomerSort.TOTAL_SALES_DESC
         else per_customer.c.order_count
     )
-    return stmt.outerjoin(per_customer, per_customer.c.customer_pk == Customer.id).order_by(
-        key.desc().nulls_last(), Customer.customer_id, Customer.id
+    return stmt.outerjoin(per_customer, per_customer.c.customer_pk == _customers.c.id).order_by(
+        key.desc().nulls_last(), *natural
     )
 
 
@@ -114,15 +165,13 @@ def list_customers(
     filters: CustomerFilters,
     page: PageRequest,
     sort: CustomerSort = CustomerSort.CUSTOMER_ID,
+    *,
+    with_total: bool = True,
 ) -> Page[CustomerRow]:
-    stmt = _customer_columns()
-    if filters.gender is not None:
-        stmt = stmt.where(Customer.gender == filters.gender)
-    if filters.device_type is not None:
-        stmt = stmt.where(Customer.device_type == filters.device_type)
-    if filters.login_type is not None:
-        stmt = stmt.where(Customer.login_type == filters.login_type)
-    return paginate(session, _sorted(stmt, sort), page, _to_customer)
+    values = {name: getattr(filters, name) for name in _FILTERS}
+    params = {name: value for name, value in values.items() if value is not None}
+    stmt = _listing(tuple(params), CustomerSort(sort))
+    return paginate(session, stmt, page, _to_customer, params, with_total=with_total)
 
 
 def customers_by_ids(session: Session, ids: Iterable[int]) -> dict[int, CustomerRow]:
@@ -130,8 +179,7 @@ def customers_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Customer
     wanted = unique_keys(ids)
     if not wanted:
         return {}
-    rows = session.execute(_customer_columns().where(any_key(Customer.id, wanted))).all()
-    return {row.id: _to_customer(row) for row in rows}
+    return {row[0]: _to_customer(row) for row in fetch(session, _CUSTOMERS_BY_PKS, {KEYS: wanted})}
 
 
 def customer_stats_by_ids(session: Session, ids: Iterable[int]) -> dict[int, CustomerStats]:
@@ -139,24 +187,7 @@ def customer_stats_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Cus
     wanted = unique_keys(ids)
     if not wanted:
         return {}
-    stmt = (
-        select(
-            Order.customer_id,
-            func.count(func.distinct(Order.id)),
-            func.count(OrderItem.id),
-            func.coalesce(func.sum(OrderItem.sales), ZERO),
-            func.coalesce(func.sum(OrderItem.profit), ZERO),
-            func.min(Order.order_date),
-            func.max(Order.order_date),
-        )
-        .outerjoin(OrderItem, OrderItem.order_id == Order.id)
-        .where(any_key(Order.customer_id, wanted))
-        .group_by(Order.customer_id)
-    )
-    stats = {
-        row[0]: CustomerStats(row[1], row[2], row[3] or ZERO, row[4] or ZERO, row[5], row[6])
-        for row in session.execute(stmt).all()
-    }
+    stats = {row[0]: _to_stats(row[1:]) for row in fetch(session, _STATS_BY_PKS, {KEYS: wanted})}
     return {customer_id: stats.get(customer_id, NO_ORDERS) for customer_id in wanted}
 
 
@@ -164,10 +195,9 @@ def get_customer(session: Session, customer_id: str) -> CustomerDetail:
     """A customer by dataset id (e.g. "37077") with order statistics; NotFoundError if unknown."""
     if "\x00" in customer_id:  # PostgreSQL cannot even compare such a string: no such customer
         raise NotFoundError("customer", customer_id)
-    row = session.execute(
-        _customer_columns().where(Customer.customer_id == customer_id)
-    ).one_or_none()
-    if row is None:
+    rows = fetch(session, _CUSTOMER_DETAIL, {"customer_id": customer_id})
+    if not rows:
         raise NotFoundError("customer", customer_id)
-    customer = _to_customer(row)
-    return CustomerDetail(customer, customer_stats_by_ids(session, [customer.id])[customer.id])
+    row = rows[0]
+    width = len(_CUSTOMER_COLUMNS)
+    return CustomerDetail(_to_customer(row[:width]), _to_stats(row[width:]))

@@ -1,12 +1,18 @@
-"""Offset pagination shared by every list service."""
+"""Offset pagination shared by every list service, and how services run their statements.
+
+Statements are built once (at import, or once per filter combination through `functools.cache`)
+with named bind parameters, and executed with the values: SQLAlchemy then finds the compiled SQL
+in its cache without rebuilding the statement or recomputing its cache key on every call.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Generic, TypeAlias, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BigInteger, Executable, Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
@@ -20,6 +26,10 @@ MAX_OFFSET = 2**63 - 1
 
 # A SELECT of any columns (SQLAlchemy 2.1 types Select by its column tuple).
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+
+# Names of the page's bind parameters in `paginate`'s statements.
+LIMIT = "page_limit"
+OFFSET = "page_offset"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +59,33 @@ class Page(Generic[T]):
     offset: int
 
 
-def count_rows(session: Session, stmt: AnySelect) -> int:
-    """Rows `stmt` would return, ignoring its ORDER BY/LIMIT (wrapped so GROUP BY stays correct)."""
+def fetch(
+    session: Session, stmt: Executable, params: Mapping[str, Any] | None = None
+) -> Sequence[Row[Any]]:
+    """All rows of a Core statement, on the session's connection (no ORM entity loading)."""
+    return session.connection().execute(stmt, params).all()
+
+
+@cache
+def count_statement(stmt: AnySelect) -> AnySelect:
+    """Rows `stmt` would return, ignoring its ORDER BY/LIMIT (wrapped so GROUP BY stays correct).
+
+    Cached per statement object: pass statements that are themselves built once.
+    """
     inner = stmt.order_by(None).limit(None).offset(None).subquery()
-    return session.execute(select(func.count()).select_from(inner)).scalar_one()
+    return select(func.count()).select_from(inner)
+
+
+@cache
+def page_statement(stmt: AnySelect) -> AnySelect:
+    """`stmt` with `LIMIT :page_limit OFFSET :page_offset` (cached like `count_statement`)."""
+    return stmt.limit(bindparam(LIMIT, type_=BigInteger)).offset(
+        bindparam(OFFSET, type_=BigInteger)
+    )
+
+
+def count_rows(session: Session, stmt: AnySelect, params: Mapping[str, Any] | None = None) -> int:
+    return int(session.connection().execute(count_statement(stmt), params).scalar_one())
 
 
 def paginate(
@@ -60,10 +93,27 @@ def paginate(
     stmt: AnySelect,
     page: PageRequest,
     to_item: Callable[[Sequence[Any]], R],
+    params: Mapping[str, Any] | None = None,
+    *,
+    with_total: bool = True,
 ) -> Page[R]:
-    """Run `stmt` (already ordered deterministically) for one page and count the whole result."""
-    total = count_rows(session, stmt)
-    rows = session.execute(stmt.limit(page.limit).offset(page.offset)).all() if total else []
+    """Run `stmt` (already ordered deterministically, built once) for one page and count the
+    whole result. `with_total=False` skips the count (GraphQL, when `totalCount` is not asked
+    for): the page's `total` is then only a lower bound that still tells whether a next page
+    exists (`offset + len(items) + 1` when the page is full)."""
+    values = dict(params or {})
+    if with_total:
+        total = count_rows(session, stmt, values)
+        if not total:
+            return Page(items=[], total=0, limit=page.limit, offset=page.offset)
+        values[LIMIT], values[OFFSET] = page.limit, page.offset
+        rows = fetch(session, page_statement(stmt), values)
+    else:
+        # One row more than the page: whether there is a next page, without counting.
+        values[LIMIT], values[OFFSET] = page.limit + 1, page.offset
+        rows = fetch(session, page_statement(stmt), values)
+        total = page.offset + len(rows)
+        rows = rows[: page.limit]
     return Page(
         items=[to_item(row) for row in rows], total=total, limit=page.limit, offset=page.offset
     )
