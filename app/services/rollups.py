@@ -10,7 +10,12 @@ switch from the old data to the new data and its rollups at the same commit.
 
 from __future__ import annotations
 
+import logging
+import time
+
 from sqlalchemy import Connection, text
+
+log = logging.getLogger(__name__)
 
 # Refresh order matters: the last three are computed from mv_customer_value.
 MATERIALIZED_VIEWS = (
@@ -35,8 +40,15 @@ def refresh_rollups(connection: Connection, *, concurrently: bool = True) -> Non
     """
     mode = "CONCURRENTLY " if concurrently else ""
     for view in MATERIALIZED_VIEWS:  # names from the constant above, never from input
+        started = time.perf_counter()
         connection.exec_driver_sql(f"REFRESH MATERIALIZED VIEW {mode}{view}")
+        log.debug("refreshed %s in %.2f s", view, time.perf_counter() - started)
     connection.exec_driver_sql(f"ANALYZE {', '.join(MATERIALIZED_VIEWS)}")
+    mark_rollups_fresh(connection)
+
+
+def mark_rollups_fresh(connection: Connection) -> None:
+    """Declare the rollups current (after a refresh, or a load that changed no row)."""
     connection.execute(text("UPDATE rollup_state SET fresh = true, refreshed_at = now()"))
 
 
