@@ -6,11 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Request,
+    sync_playwright,
+)
 from sqlalchemy import Engine
 
 from tests.dashboard.browser import CHROMIUM, DESKTOP, launch
@@ -48,9 +54,15 @@ def browser() -> Iterator[Browser]:
 
 @dataclass
 class Problems:
-    """Console errors and uncaught exceptions of one page."""
+    """Console errors, uncaught exceptions and requests to other hosts (the page must work
+    offline) of one page."""
 
+    origin: str
     messages: list[str] = field(default_factory=list)
+
+    def request(self, request: Request) -> None:
+        if not request.url.startswith((self.origin + "/", "data:")):
+            self.messages.append(f"request to another origin: {request.url}")
 
     def console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
@@ -67,24 +79,27 @@ class Dashboard:
     url: str
 
 
-def open_dashboard(browser: Browser, base: str, viewport: dict[str, int] = DESKTOP) -> Dashboard:
-    context = browser.new_context(viewport=viewport, locale="en-US")  # type: ignore[arg-type]
+def open_dashboard(context: BrowserContext, base: str) -> Dashboard:
+    """A new page in `context`, watched for problems, not yet navigated (tests may set routes)."""
     page = context.new_page()
     page.set_default_timeout(15_000)
-    problems = Problems()
+    problems = Problems(base)
+    page.on("request", problems.request)
     page.on("console", problems.console)
     page.on("pageerror", problems.page_error)
     return Dashboard(page, problems, f"{base}/dashboard")
 
 
-@pytest.fixture
-def dashboard(browser: Browser, live_server: str) -> Iterator[Dashboard]:
-    """A fresh browser context on the dashboard's URL (not yet opened: tests may set routes)."""
-    board = open_dashboard(browser, live_server)
-    yield board
-    board.page.context.close()
-
-
 @pytest.fixture(scope="session")
-def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("dashboard-screens")
+def desktop(browser: Browser) -> Iterator[BrowserContext]:
+    """One context for the desktop tests: its HTTP cache keeps plotly.js between pages."""
+    context = browser.new_context(viewport=DESKTOP, locale="en-US")  # type: ignore[arg-type]
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def dashboard(desktop: BrowserContext, live_server: str) -> Iterator[Dashboard]:
+    board = open_dashboard(desktop, live_server)
+    yield board
+    board.page.close()

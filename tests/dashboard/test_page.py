@@ -127,6 +127,17 @@ def test_a_category_requeries_kpis_and_the_trend(dashboard: Dashboard, api: http
 
     page.click("#reset")
     expect(page.locator('[data-kpi="revenue"]')).to_have_text(expected.kpis(api)["revenue"])
+    expect(page.locator("#top-products .scope")).to_be_empty()
+
+    # A click on a category's bars selects that category.
+    last = expected.get(api, "/analytics/top-categories/", limit=100)["items"][-1]["category"]
+    page.locator("#categories").scroll_into_view_if_needed()
+    box = page.locator("#categories .chart .trace.bars").first.locator(".point").last.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#category")).to_have_value(last)
+    want = expected.kpis(api, category=last)
+    expect(page.locator('[data-kpi="revenue"]')).to_have_text(want["revenue"])
     assert dashboard.problems.messages == []
 
 
@@ -152,7 +163,7 @@ def test_switches_redraw_the_trend_and_top_products(
     assert dashboard.problems.messages == []
 
 
-def test_customer_lookup_shows_lifetime_value_and_orders(
+def test_customer_lookup_shows_lifetime_value_and_orders_or_not_found(
     dashboard: Dashboard, api: httpx.Client
 ) -> None:
     query = "{ customers(first: 1, orderBy: ORDER_COUNT_DESC) { edges { node { customerId } } } }"
@@ -163,18 +174,20 @@ def test_customer_lookup_shows_lifetime_value_and_orders(
     assert orders["total"] >= 2
 
     page = opened(dashboard).page
+    page.fill("#customer-id", "no-such-customer")
+    page.press("#customer-id", "Enter")
+    expect(page.locator("#customer")).to_have_attribute("data-state", "not-found")
+    expect(page.locator("#customer [data-role=state]")).to_have_text(
+        "No customer with id no-such-customer."
+    )
+
     page.fill("#customer-id", customer_id)
     page.click("#lookup button[type=submit]")
     expect(page.locator("#customer")).to_have_attribute("data-state", "ready")
     result = page.locator("#customer-result")
     expect(result.locator("h3")).to_have_text(f"Customer {customer_id}")
-    facts = dict(
-        zip(
-            result.locator("dt").all_text_contents(),
-            result.locator("dd").all_text_contents(),
-            strict=True,
-        )
-    )
+    terms = result.locator("dt").all_text_contents()
+    facts = dict(zip(terms, result.locator("dd").all_text_contents(), strict=True))
     assert facts["Lifetime value"] == expected.money(customer["total_sales"])
     assert facts["Orders"] == expected.count(customer["order_count"])
     rows = result.locator("tbody tr")
@@ -185,23 +198,11 @@ def test_customer_lookup_shows_lifetime_value_and_orders(
     assert result.locator("tbody td.num").all_text_contents()[::2] == [
         expected.money(o["total_sales"]) for o in orders["items"]
     ]
-    assert dashboard.problems.messages == []
 
-
-def test_unknown_customer_and_top_customer_shortcut(
-    dashboard: Dashboard, api: httpx.Client
-) -> None:
-    page = opened(dashboard).page
-    page.fill("#customer-id", "no-such-customer")
-    page.press("#customer-id", "Enter")
-    expect(page.locator("#customer")).to_have_attribute("data-state", "not-found")
-    expect(page.locator("#customer [data-role=state]")).to_have_text(
-        "No customer with id no-such-customer."
-    )
-
+    # The top customers by lifetime value are one click away.
     best = expected.get(api, "/analytics/customer-lifetime-value/", limit=5)["top"][0]
     page.locator("#top-customers button").first.click()
-    expect(page.locator("#customer-result h3")).to_have_text(f"Customer {best['customer_id']}")
+    expect(result.locator("h3")).to_have_text(f"Customer {best['customer_id']}")
     assert dashboard.problems.messages == []
 
 
@@ -242,12 +243,12 @@ def test_loading_then_error_state_and_retry(dashboard: Dashboard) -> None:
 
 
 def test_phone_width_fits_without_horizontal_scrolling(browser: Browser, live_server: str) -> None:
-    board = open_dashboard(browser, live_server, PHONE)
+    context = browser.new_context(viewport=PHONE, locale="en-US")  # type: ignore[arg-type]
     try:
-        page = opened(board).page
-        assert panel_states(page) == ALL_READY
-        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        board = opened(open_dashboard(context, live_server))
+        assert panel_states(board.page) == ALL_READY
+        width = board.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1]
         assert board.problems.messages == []
     finally:
-        board.page.context.close()
+        context.close()

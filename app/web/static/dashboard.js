@@ -61,7 +61,8 @@ function problemMessage(status, body) {
 async function fetchJSON(url, options) {
   let response;
   try {
-    response = await fetch(url, { ...options, headers: { Accept: "application/json", ...options.headers } });
+    const headers = { Accept: "application/json", ...options.headers };
+    response = await fetch(url, { ...options, headers });
   } catch (error) {
     if (error.name === "AbortError") throw error;
     throw new ApiError(`cannot reach the API (${error.message})`);
@@ -123,14 +124,22 @@ function writeUrlState() {
   history.replaceState(null, "", `${window.location.pathname}?${query}`);
 }
 
-/** "Not filtered by …" when an active filter is one the panel's endpoint does not accept. */
-function scopeNote(supported) {
+/** The active filters a panel's endpoint does not accept: [["dates", "date"], …]. */
+function ignoredFilters(supported) {
   const ignored = [];
   if ((state.date_from || state.date_to) && !supported.includes("dates")) ignored.push(["dates", "date"]);
   if (state.category && !supported.includes("category")) ignored.push(["categories", "category"]);
+  return ignored;
+}
+
+const allOf = (ignored) => ignored.map(([plural]) => `all ${plural}`).join(" and ");
+
+/** "Showing all dates: …" when an active filter does not apply to the panel, else "". */
+function scopeNote(supported) {
+  const ignored = ignoredFilters(supported);
   if (!ignored.length) return "";
-  const all = ignored.map(([plural]) => `all ${plural}`).join(" and ");
-  return `Showing ${all}: the API has no ${ignored.map(([, one]) => one).join(" or ")} filter for this yet.`;
+  const names = ignored.map(([, one]) => one).join(" or ");
+  return `Showing ${allOf(ignored)}: the API has no ${names} filter for this yet.`;
 }
 
 /* ---------- panels: loading, error and empty states ---------- */
@@ -205,8 +214,11 @@ function drawTrend(chart, data) {
     type: "scatter", mode, name, x, y: data.points.map((p) => Number(p[key])),
     line: { color, width: 2 }, hovertemplate: `%{y:,.2f}<extra>${name}</extra>`,
   });
-  return draw(chart, [line("Revenue", "revenue", COLORS.revenue), line("Profit", "profit", COLORS.profit)], {
-    hovermode: "x unified", xaxis: { type: "date" }, yaxis: { tickformat: ",.0f", rangemode: "tozero" },
+  const lines = [line("Revenue", "revenue", COLORS.revenue), line("Profit", "profit", COLORS.profit)];
+  return draw(chart, lines, {
+    hovermode: "x unified",
+    xaxis: { type: "date" },
+    yaxis: { tickformat: ",.0f", rangemode: "tozero" },
   });
 }
 
@@ -225,18 +237,26 @@ function drawTopProducts(chart, data) {
     y: items.map((i) => `${i.rank}. ${i.product_name}`),
     customdata: items.map((i) => i.product_category),
     hovertemplate: `%{y} (%{customdata})<br>${metric.name}: %{x:${metric.format}}<extra></extra>`,
-  }], { margin: { l: 16, r: 16, t: 8, b: 40 }, xaxis: { tickformat: metric.format.replace(".2f", ".0f") } });
+  }], {
+    margin: { l: 16, r: 16, t: 8, b: 40 },
+    xaxis: { tickformat: metric.format.replace(".2f", ".0f") },
+  });
 }
 
-function drawCategories(chart, data) {
+async function drawCategories(chart, data) {
   const x = data.items.map((i) => i.category);
   const bar = (name, key, color) => ({
     type: "bar", name, x, y: data.items.map((i) => Number(i[key])), marker: { color },
     hovertemplate: `%{x}<br>${name}: %{y:,.2f}<extra></extra>`,
   });
-  return draw(chart, [bar("Revenue", "total_revenue", COLORS.revenue), bar("Profit", "total_profit", COLORS.profit)], {
-    barmode: "group", yaxis: { tickformat: ",.0f" },
-  });
+  const bars = [
+    bar("Revenue", "total_revenue", COLORS.revenue), bar("Profit", "total_profit", COLORS.profit),
+  ];
+  await draw(chart, bars, { barmode: "group", yaxis: { tickformat: ",.0f" } });
+  if (!chart.dataset.clickable) { // a click on a category's bars filters the page by it
+    chart.dataset.clickable = "yes";
+    chart.on("plotly_click", (event) => selectCategory(event.points[0].x));
+  }
 }
 
 /** Revenue (left axis) and customers (right axis) side by side per segment. */
@@ -268,7 +288,8 @@ function drawPayments(chart, data) {
     type: "pie", hole: 0.5, sort: false, textposition: "inside", texttemplate: "%{percent:.1%}",
     labels: rows.map((r) => label(r.value)), values: rows.map((r) => r.orders),
     customdata: rows.map((r) => money(r.revenue)),
-    hovertemplate: "%{label}<br>%{value:,d} orders (%{percent})<br>Revenue: %{customdata}<extra></extra>",
+    hovertemplate:
+      "%{label}<br>%{value:,d} orders (%{percent})<br>Revenue: %{customdata}<extra></extra>",
   }], {
     margin: { l: 16, r: 16, t: 8, b: 8 }, legend: { orientation: "v", x: 1, y: 0.5 },
     uniformtext: { minsize: 10, mode: "hide" }, // too-small slices show their share on hover only
@@ -284,8 +305,11 @@ function drawDiscounts(chart, data) {
     customdata: data.levels.map((l) => l.item_count),
     hovertemplate: `Discount %{x}<br>${name}: %{y:,.2f}<br>%{customdata:,d} items<extra></extra>`,
   });
-  return draw(chart, [bar("Sales", "total_sales", COLORS.revenue), bar("Profit", "total_profit", COLORS.profit)], {
-    barmode: "group", xaxis: { type: "category", title: { text: "Discount" } }, yaxis: { tickformat: ",.0f" },
+  const bars = [bar("Sales", "total_sales", COLORS.revenue), bar("Profit", "total_profit", COLORS.profit)];
+  return draw(chart, bars, {
+    barmode: "group",
+    xaxis: { type: "category", title: { text: "Discount" } },
+    yaxis: { tickformat: ",.0f" },
   });
 }
 
@@ -295,9 +319,13 @@ function drawDiscounts(chart, data) {
 async function loadTotals(signal) {
   if (!state.category) {
     const r = await rest("/analytics/revenue/", dates(), signal);
-    return { revenue: r.total_revenue, profit: r.total_profit, orders: r.order_count, source: "/analytics/revenue/" };
+    return {
+      revenue: r.total_revenue, profit: r.total_profit, orders: r.order_count,
+      source: "/analytics/revenue/",
+    };
   }
-  const trend = await rest("/analytics/revenue-trend/", { ...dates(), category: state.category, granularity: "month" }, signal);
+  const params = { ...dates(), category: state.category, granularity: "month" };
+  const trend = await rest("/analytics/revenue-trend/", params, signal);
   return {
     revenue: sumMoney(trend.points.map((p) => p.revenue)),
     profit: sumMoney(trend.points.map((p) => p.profit)),
@@ -329,7 +357,8 @@ function drawKpis(section, { totals, customers, orders }) {
   for (const [key, text] of Object.entries(values)) {
     section.querySelector(`[data-kpi="${key}"]`).textContent = text;
   }
-  const unfiltered = scopeNote([]) ? "all dates and categories (no filter in the API yet)" : "";
+  const ignored = ignoredFilters([]); // the customers and priority overviews take no filters
+  const unfiltered = ignored.length ? `${allOf(ignored)} (no filter in the API yet)` : "";
   section.querySelector('[data-note="customers"]').textContent = unfiltered;
   section.querySelector('[data-note="urgent"]').textContent =
     unfiltered || `${count(orders.high_or_critical_orders)} of ${count(orders.order_count)} orders`;
@@ -512,10 +541,17 @@ async function loadCategories() {
   }
 }
 
+function selectCategory(name) {
+  document.getElementById("category").value = name;
+  onFiltersChanged();
+}
+
 function onFiltersChanged() {
   const form = document.getElementById("filters");
   const problem = document.getElementById("filter-error");
-  const next = { date_from: form.date_from.value, date_to: form.date_to.value, category: form.category.value };
+  const next = {
+    date_from: form.date_from.value, date_to: form.date_to.value, category: form.category.value,
+  };
   if (next.date_from && next.date_to && next.date_from > next.date_to) {
     problem.textContent = "“From” must be on or before “To”.";
     return;
