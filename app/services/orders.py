@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import SQLColumnExpression, and_, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    SQLColumnExpression,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.db.models import ORDER_PRIORITIES, Customer, Order, OrderItem, Product
 from app.services.errors import InvalidParameterError, NotFoundError
-from app.services.keys import any_key, unique_keys
-from app.services.pagination import AnySelect, Page, PageRequest, paginate
+from app.services.keys import KEYS, any_keys, unique_keys
+from app.services.pagination import AnySelect, Page, PageRequest, fetch, paginate
 from app.services.validation import DateRange, fits_int4, text_filter
 
 ZERO = Decimal("0.00")
@@ -42,9 +53,19 @@ class OrderSort(StrEnum):
     ORDER_DATE_DESC = "order_date_desc"
 
 
+_customers = Customer.__table__
+_orders = Order.__table__
+_items = OrderItem.__table__
+_products = Product.__table__
+
+
 def _order_keys(sort: OrderSort) -> list[SQLColumnExpression[Any]]:
     """A total order (id breaks ties), so offsets and window row numbers are deterministic."""
-    keys: list[SQLColumnExpression[Any]] = [Order.order_date, Order.order_time, Order.id]
+    keys: list[SQLColumnExpression[Any]] = [
+        _orders.c.order_date,
+        _orders.c.order_time,
+        _orders.c.id,
+    ]
     return [key.desc() for key in keys] if sort is OrderSort.ORDER_DATE_DESC else keys
 
 
@@ -100,21 +121,60 @@ class OrderDetail:
     items: list[OrderItemRow]
 
 
-def _order_columns() -> AnySelect:
-    return select(
-        Order.id,
-        Order.customer_id,
-        Customer.customer_id,
-        Order.order_date,
-        Order.order_time,
-        Order.order_priority,
-        Order.payment_method,
-        Order.aging,
-    ).join(Customer, Customer.id == Order.customer_id)
+_ORDER_COLUMNS = select(
+    _orders.c.id,
+    _orders.c.customer_id,
+    _customers.c.customer_id,
+    _orders.c.order_date,
+    _orders.c.order_time,
+    _orders.c.order_priority,
+    _orders.c.payment_method,
+    _orders.c.aging,
+).select_from(_orders.join(_customers, _customers.c.id == _orders.c.customer_id))
+
+_ITEM_COLUMNS = select(
+    _items.c.id,
+    _items.c.order_id,
+    _items.c.position,
+    _items.c.product_id,
+    _products.c.product_name,
+    _products.c.product_category,
+    _items.c.quantity,
+    _items.c.discount,
+    _items.c.sales,
+    _items.c.profit,
+    _items.c.shipping_cost,
+).select_from(_items.join(_products, _products.c.id == _items.c.product_id))
+
+# Built once; executed with their parameters (see app/services/pagination.py).
+_ORDERS_BY_IDS = _ORDER_COLUMNS.where(any_keys(_orders.c.id))
+_TOTALS_BY_ORDER_IDS = (
+    select(
+        _items.c.order_id,
+        func.count(_items.c.id),
+        func.coalesce(func.sum(_items.c.quantity), 0),
+        func.coalesce(func.sum(_items.c.sales), ZERO),
+        func.coalesce(func.sum(_items.c.profit), ZERO),
+        func.coalesce(func.sum(_items.c.shipping_cost), ZERO),
+    )
+    .where(any_keys(_items.c.order_id))
+    .group_by(_items.c.order_id)
+)
+_ITEMS_BY_ORDER_IDS = _ITEM_COLUMNS.where(any_keys(_items.c.order_id)).order_by(
+    _items.c.order_id, _items.c.position
+)
+
+# Bind parameters of the per-parent page statements (`_per_parent`).
+_ROW_FROM = "row_from"  # rows numbered above this (the page's offset)...
+_ROW_TO = "row_to"  # ...up to this one (offset + limit) are the page
 
 
 def _to_order(row: Sequence[Any]) -> OrderRow:
     return OrderRow(*row)
+
+
+def _to_item(row: Sequence[Any]) -> OrderItemRow:
+    return OrderItemRow(*row)
 
 
 def order_totals_by_order_ids(session: Session, order_ids: Iterable[int]) -> dict[int, OrderTotals]:
@@ -122,41 +182,15 @@ def order_totals_by_order_ids(session: Session, order_ids: Iterable[int]) -> dic
     wanted = unique_keys(order_ids)
     if not wanted:
         return {}
-    stmt = (
-        select(
-            OrderItem.order_id,
-            func.count(OrderItem.id),
-            func.coalesce(func.sum(OrderItem.quantity), 0),
-            func.coalesce(func.sum(OrderItem.sales), ZERO),
-            func.coalesce(func.sum(OrderItem.profit), ZERO),
-            func.coalesce(func.sum(OrderItem.shipping_cost), ZERO),
-        )
-        .where(any_key(OrderItem.order_id, wanted))
-        .group_by(OrderItem.order_id)
-    )
     totals = {
         order_id: OrderTotals(
             int(count), int(quantity or 0), sales or ZERO, profit or ZERO, shipping or ZERO
         )
-        for order_id, count, quantity, sales, profit, shipping in session.execute(stmt).all()
+        for order_id, count, quantity, sales, profit, shipping in fetch(
+            session, _TOTALS_BY_ORDER_IDS, {KEYS: wanted}
+        )
     }
     return {order_id: totals.get(order_id, NO_ITEMS) for order_id in wanted}
-
-
-def _item_columns() -> AnySelect:
-    return select(
-        OrderItem.id,
-        OrderItem.order_id,
-        OrderItem.position,
-        OrderItem.product_id,
-        Product.product_name,
-        Product.product_category,
-        OrderItem.quantity,
-        OrderItem.discount,
-        OrderItem.sales,
-        OrderItem.profit,
-        OrderItem.shipping_cost,
-    ).join(Product, Product.id == OrderItem.product_id)
 
 
 def order_items_by_order_ids(
@@ -166,15 +200,19 @@ def order_items_by_order_ids(
     wanted = unique_keys(order_ids)
     if not wanted:
         return {}
-    stmt = (
-        _item_columns()
-        .where(any_key(OrderItem.order_id, wanted))
-        .order_by(OrderItem.order_id, OrderItem.position)
-    )
     items: dict[int, list[OrderItemRow]] = {order_id: [] for order_id in wanted}
-    for row in session.execute(stmt).all():
-        items[row.order_id].append(OrderItemRow(*row))
+    for row in fetch(session, _ITEMS_BY_ORDER_IDS, {KEYS: wanted}):
+        items[row[1]].append(OrderItemRow(*row))
     return items
+
+
+@cache
+def _items_per_product() -> AnySelect:
+    return _per_parent(
+        _ITEM_COLUMNS.where(any_keys(_items.c.product_id)),
+        parent=_items.c.product_id,
+        order_by=(_items.c.order_id, _items.c.position),
+    )
 
 
 def order_items_by_product_ids(
@@ -184,48 +222,58 @@ def order_items_by_product_ids(
     wanted = unique_keys(product_ids)
     if not wanted:
         return {}
-    stmt = _item_columns().where(any_key(OrderItem.product_id, wanted))
     return _page_per_parent(
         session,
-        stmt,
-        parent=OrderItem.product_id,
-        order_by=[OrderItem.order_id, OrderItem.position],
+        _items_per_product(),
+        width=len(_ITEM_COLUMNS.selected_columns),
+        params={KEYS: wanted},
         parents=wanted,
         page=page,
-        to_item=lambda row: OrderItemRow(*row),
+        to_item=_to_item,
     )
+
+
+def _per_parent(
+    stmt: AnySelect,
+    *,
+    parent: SQLColumnExpression[int],
+    order_by: Sequence[SQLColumnExpression[Any]],
+) -> AnySelect:
+    """`stmt`'s rows numbered per parent, with each parent's total, keeping one page of each
+    (rows `:row_from` < n <= `:row_to`) and row 1 (see `_page_per_parent`)."""
+    numbered = stmt.add_columns(
+        parent.label("parent_key"),
+        func.row_number().over(partition_by=parent, order_by=list(order_by)).label("row_number"),
+        func.count().over(partition_by=parent).label("parent_total"),
+    ).subquery()
+    rn = numbered.c["row_number"]
+    in_page = and_(
+        rn > bindparam(_ROW_FROM, type_=BigInteger), rn <= bindparam(_ROW_TO, type_=BigInteger)
+    )
+    return select(numbered).where(or_(in_page, rn == 1)).order_by(numbered.c["parent_key"], rn)
 
 
 def _page_per_parent(
     session: Session,
     stmt: AnySelect,
     *,
-    parent: SQLColumnExpression[int],
-    order_by: list[SQLColumnExpression[Any]],
+    width: int,
+    params: dict[str, Any],
     parents: list[int],
     page: PageRequest,
     to_item: Any,
 ) -> dict[int, Page[Any]]:
-    """`page` of `stmt`'s rows for each parent, plus each parent's total, in one query.
+    """`page` of a `_per_parent` statement's rows for each parent, plus each parent's total, in
+    one query.
 
     `row_number()` numbers each parent's rows and `count(*)` over the same partition gives its
     total. Row 1 is always fetched too, so a page past the end still learns the total; it is
     dropped from the items unless it belongs to the page.
     """
-    width = len(stmt.selected_columns)
-    numbered = stmt.add_columns(
-        parent.label("parent_key"),
-        func.row_number().over(partition_by=parent, order_by=order_by).label("row_number"),
-        func.count().over(partition_by=parent).label("parent_total"),
-    ).subquery()
-    rn = numbered.c["row_number"]
-    in_page = and_(rn > page.offset, rn <= page.offset + page.limit)
-    rows = session.execute(
-        select(numbered).where(or_(in_page, rn == 1)).order_by(numbered.c["parent_key"], rn)
-    ).all()
+    values = {**params, _ROW_FROM: page.offset, _ROW_TO: page.offset + page.limit}
     items: dict[int, list[Any]] = {key: [] for key in parents}
     totals: dict[int, int] = dict.fromkeys(parents, 0)
-    for row in rows:
+    for row in fetch(session, stmt, values):
         key, number, total = row[width], row[width + 1], row[width + 2]
         totals[key] = total
         if page.offset < number <= page.offset + page.limit:
@@ -241,23 +289,49 @@ def orders_by_ids(session: Session, order_ids: Iterable[int]) -> dict[int, Order
     wanted = [order_id for order_id in unique_keys(order_ids) if fits_int4(order_id)]
     if not wanted:
         return {}
-    rows = session.execute(_order_columns().where(any_key(Order.id, wanted))).all()
-    return {row[0]: _to_order(row) for row in rows}
+    return {row[0]: _to_order(row) for row in fetch(session, _ORDERS_BY_IDS, {KEYS: wanted})}
 
 
-def _filtered_orders(filters: OrderFilters) -> AnySelect:
-    stmt = _order_columns()
-    if filters.customer_id is not None:
-        stmt = stmt.where(Customer.customer_id == filters.customer_id)
-    if filters.dates.date_from is not None:
-        stmt = stmt.where(Order.order_date >= filters.dates.date_from)
-    if filters.dates.date_to is not None:
-        stmt = stmt.where(Order.order_date <= filters.dates.date_to)
-    if filters.priority is not None:
-        stmt = stmt.where(Order.order_priority == filters.priority)
-    if filters.payment_method is not None:
-        stmt = stmt.where(Order.payment_method == filters.payment_method)
+_FILTERS: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "customer_id": lambda: _customers.c.customer_id == bindparam("customer_id"),
+    "date_from": lambda: _orders.c.order_date >= bindparam("date_from", type_=Date),
+    "date_to": lambda: _orders.c.order_date <= bindparam("date_to", type_=Date),
+    "priority": lambda: _orders.c.order_priority == bindparam("priority"),
+    "payment_method": lambda: _orders.c.payment_method == bindparam("payment_method"),
+}
+
+
+def _filter_values(filters: OrderFilters) -> dict[str, Any]:
+    """The filters that are set, by bind parameter name (also the key of `_filtered_orders`)."""
+    values = {
+        "customer_id": filters.customer_id,
+        "date_from": filters.dates.date_from,
+        "date_to": filters.dates.date_to,
+        "priority": filters.priority,
+        "payment_method": filters.payment_method,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _filtered_orders(filtered: tuple[str, ...]) -> AnySelect:
+    stmt = _ORDER_COLUMNS
+    for name in filtered:
+        stmt = stmt.where(_FILTERS[name]())
     return stmt
+
+
+@cache
+def _order_listing(filtered: tuple[str, ...], sort: OrderSort) -> AnySelect:
+    return _filtered_orders(filtered).order_by(*_order_keys(sort))
+
+
+@cache
+def _orders_per_customer(filtered: tuple[str, ...], sort: OrderSort) -> AnySelect:
+    return _per_parent(
+        _filtered_orders(filtered).where(any_keys(_orders.c.customer_id)),
+        parent=_orders.c.customer_id,
+        order_by=_order_keys(sort),
+    )
 
 
 def list_order_rows(
@@ -265,10 +339,13 @@ def list_order_rows(
     filters: OrderFilters,
     page: PageRequest,
     sort: OrderSort = OrderSort.ORDER_DATE,
+    *,
+    with_total: bool = True,
 ) -> Page[OrderRow]:
     """One page of orders without totals (GraphQL loads totals only when asked for)."""
-    stmt = _filtered_orders(filters).order_by(*_order_keys(sort))
-    return paginate(session, stmt, page, _to_order)
+    params = _filter_values(filters)
+    stmt = _order_listing(tuple(params), OrderSort(sort))
+    return paginate(session, stmt, page, _to_order, params, with_total=with_total)
 
 
 def orders_by_customer_pks(
@@ -282,11 +359,12 @@ def orders_by_customer_pks(
     wanted = unique_keys(customer_pks)
     if not wanted:
         return {}
+    params = _filter_values(filters)
     return _page_per_parent(
         session,
-        _filtered_orders(filters).where(any_key(Order.customer_id, wanted)),
-        parent=Order.customer_id,
-        order_by=_order_keys(sort),
+        _orders_per_customer(tuple(params), OrderSort(sort)),
+        width=len(_ORDER_COLUMNS.selected_columns),
+        params={**params, KEYS: wanted},
         parents=wanted,
         page=page,
         to_item=_to_order,

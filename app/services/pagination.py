@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Generic, TypeAlias, TypeVar
 
-from sqlalchemy import BigInteger, Executable, Row, Select, bindparam, func, select
+from sqlalchemy import BigInteger, Executable, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
@@ -61,7 +61,7 @@ class Page(Generic[T]):
 
 def fetch(
     session: Session, stmt: Executable, params: Mapping[str, Any] | None = None
-) -> Sequence[Row[Any]]:
+) -> Sequence[Any]:
     """All rows of a Core statement, on the session's connection (no ORM entity loading)."""
     return session.connection().execute(stmt, params).all()
 

@@ -6,14 +6,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import OrderItem, Product
-from app.services.keys import any_key, unique_keys
-from app.services.pagination import AnySelect, Page, PageRequest, paginate
+from app.services.keys import KEYS, any_keys, unique_keys
+from app.services.pagination import AnySelect, Page, PageRequest, fetch, paginate
 from app.services.validation import text_filter
 
 ZERO = Decimal("0.00")
@@ -60,36 +61,60 @@ class ProductSummary:
     item_count: int
 
 
-def _product_stats(product_ids: list[int] | None = None) -> AnySelect:
+_items = OrderItem.__table__
+_products = Product.__table__
+
+
+def _product_stats(by_ids: bool = False) -> AnySelect:
     """Products with their sums; LEFT JOIN so unsold products show 0, not disappear.
 
-    With `product_ids`, the sums are restricted inside the subquery too: PostgreSQL does not carry
+    `by_ids` restricts to `= ANY(:keys)` inside the subquery too: PostgreSQL does not carry
     `= ANY(…)` across the join, and summing every product's items to return a few is wasted work.
     """
     sales_query = select(
-        OrderItem.product_id,
-        func.coalesce(func.sum(OrderItem.quantity), 0).label("units_sold"),
-        func.coalesce(func.sum(OrderItem.sales), ZERO).label("total_sales"),
-        func.coalesce(func.sum(OrderItem.profit), ZERO).label("total_profit"),
-        func.count(OrderItem.id).label("item_count"),
-    ).group_by(OrderItem.product_id)
-    if product_ids is not None:
-        sales_query = sales_query.where(any_key(OrderItem.product_id, product_ids))
+        _items.c.product_id,
+        func.coalesce(func.sum(_items.c.quantity), 0).label("units_sold"),
+        func.coalesce(func.sum(_items.c.sales), ZERO).label("total_sales"),
+        func.coalesce(func.sum(_items.c.profit), ZERO).label("total_profit"),
+        func.count(_items.c.id).label("item_count"),
+    ).group_by(_items.c.product_id)
+    if by_ids:
+        sales_query = sales_query.where(any_keys(_items.c.product_id))
     sales = sales_query.subquery()
     stmt = select(
-        Product.id,
-        Product.product_name,
-        Product.product_category,
+        _products.c.id,
+        _products.c.product_name,
+        _products.c.product_category,
         func.coalesce(sales.c.units_sold, 0),
         func.coalesce(sales.c.total_sales, ZERO),
         func.coalesce(sales.c.total_profit, ZERO),
         func.coalesce(sales.c.item_count, 0),
-    ).outerjoin(sales, sales.c.product_id == Product.id)
-    return stmt if product_ids is None else stmt.where(any_key(Product.id, product_ids))
+    ).select_from(_products.outerjoin(sales, sales.c.product_id == _products.c.id))
+    return stmt.where(any_keys(_products.c.id)) if by_ids else stmt
+
+
+# Built once; executed with their parameters (see app/services/pagination.py).
+_PRODUCTS_BY_IDS = _product_stats(by_ids=True)
 
 
 def _to_product(row: Sequence[Any]) -> ProductSummary:
     return ProductSummary(*row)
+
+
+@cache
+def _listing(category: bool, q: bool, sort: ProductSort) -> AnySelect:
+    """The listing for one combination of filters (bound as `:category`, `:q`) and sort."""
+    stmt = _product_stats()
+    if category:
+        stmt = stmt.where(_products.c.product_category == bindparam("category"))
+    if q:
+        stmt = stmt.where(_products.c.product_name.ilike(bindparam("q"), escape="\\"))
+    natural = (_products.c.product_category, _products.c.product_name, _products.c.id)
+    if sort is ProductSort.TOTAL_SALES_DESC:
+        return stmt.order_by(stmt.selected_columns[4].desc(), *natural)
+    if sort is ProductSort.UNITS_SOLD_DESC:
+        return stmt.order_by(stmt.selected_columns[3].desc(), *natural)
+    return stmt.order_by(*natural)
 
 
 def list_products(
@@ -97,20 +122,16 @@ def list_products(
     filters: ProductFilters,
     page: PageRequest,
     sort: ProductSort = ProductSort.CATEGORY_NAME,
+    *,
+    with_total: bool = True,
 ) -> Page[ProductSummary]:
-    stmt = _product_stats()
+    params: dict[str, Any] = {}
     if filters.category is not None:
-        stmt = stmt.where(Product.product_category == filters.category)
+        params["category"] = filters.category
     if filters.q:
-        stmt = stmt.where(Product.product_name.ilike(f"%{escape_like(filters.q)}%", escape="\\"))
-    natural = (Product.product_category, Product.product_name, Product.id)
-    if sort is ProductSort.TOTAL_SALES_DESC:
-        stmt = stmt.order_by(stmt.selected_columns[4].desc(), *natural)
-    elif sort is ProductSort.UNITS_SOLD_DESC:
-        stmt = stmt.order_by(stmt.selected_columns[3].desc(), *natural)
-    else:
-        stmt = stmt.order_by(*natural)
-    return paginate(session, stmt, page, _to_product)
+        params["q"] = f"%{escape_like(filters.q)}%"
+    stmt = _listing("category" in params, "q" in params, ProductSort(sort))
+    return paginate(session, stmt, page, _to_product, params, with_total=with_total)
 
 
 def products_by_ids(session: Session, ids: Iterable[int]) -> dict[int, ProductSummary]:
@@ -118,5 +139,4 @@ def products_by_ids(session: Session, ids: Iterable[int]) -> dict[int, ProductSu
     wanted = unique_keys(ids)
     if not wanted:
         return {}
-    rows = session.execute(_product_stats(wanted)).all()
-    return {row[0]: _to_product(row) for row in rows}
+    return {row[0]: _to_product(row) for row in fetch(session, _PRODUCTS_BY_IDS, {KEYS: wanted})}

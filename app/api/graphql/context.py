@@ -6,19 +6,23 @@ The service layer is sync SQLAlchemy on psycopg2, shared with REST. GraphQL reso
 so a service call made directly from a resolver would block the event loop for the whole
 round trip to PostgreSQL and serialise every concurrent request behind it. An async engine
 (asyncpg or psycopg 3) would mean a second copy of every query or a second driver in the
-dependencies; instead each DataLoader batch runs its service call in a worker thread
-(`anyio.to_thread.run_sync`), so the loop keeps serving other requests while PostgreSQL works.
+dependencies; instead the service calls run in a worker thread, so the loop keeps serving other
+requests while PostgreSQL works.
 
-One `Session` per request, never used by two threads at once: batches of one request that are
-ready in the same tick (e.g. order totals and order items) take an `asyncio.Lock` in turn, so the
-session's connection sees one statement at a time. Since a nested query resolves level by level,
-the lock costs little: a level's loaders wait on each other only within that level.
+Service calls of one request are queued and run in order, one batch at a time, in a worker
+thread: calls made in the same turn of the event loop (e.g. the order totals and order items of
+one level of a nested query, whose DataLoaders dispatch together) share one thread hop, which is
+the expensive part of a short call on a busy machine (waking a thread, handing the GIL over).
+Each batch takes a read session (autocommit, see `app.db.engine`) and gives its connection back
+to the pool when it ends: a connection is held only while statements run, never while the
+request waits on the loop, so requests can never hold every connection of the pool while
+waiting for a thread (nor a thread wait for a connection held by a request waiting for it).
+Under autocommit each statement sees the latest committed data, as it did under READ COMMITTED.
 
 Measured with `python -m bench.graphql --compare-inline` (one run, 16 connections, one uvicorn
-worker, 2 shared cores): worker threads 326 req/s flat / 56 nested; the same server calling the
-services inline on the loop 221 / 45. Inline blocks every other request for each round trip;
-the thread hop (tens of microseconds) is cheaper than that. REST, which FastAPI already runs in
-threads, did 343 req/s on the flat lookup in the same run.
+worker, 2 shared cores), before the read sessions and batched hops: worker threads 326 req/s
+flat / 56 nested; the same server calling the services inline on the loop 221 / 45. Inline
+blocks every other request for each round trip; the thread hop is cheaper than that.
 
 The loaders live here, per request, and never at module level: a DataLoader caches what it loaded,
 and a cache shared between requests would serve one user's data to another (and grow forever).
@@ -28,29 +32,35 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable
-from contextlib import ExitStack
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-import anyio.to_thread
 from sqlalchemy.orm import Session
 from strawberry.fastapi import BaseContext
 
 from app.api.graphql.loaders import Loaders
-from app.db.engine import session_scope
+from app.db.engine import read_session
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
+_Call = tuple[Callable[[Session], Any], "asyncio.Future[Any]"]
+
+
+# Threads for the GraphQL service calls: at most this many connections are in use by GraphQL.
+_EXECUTOR = ThreadPoolExecutor(max_workers=8, thread_name_prefix="graphql-db")
+
 
 class RequestDb:
-    """The request's session, opened on first use, and the only way resolvers reach it."""
+    """The request's way to the database: the only way resolvers reach it."""
 
     def __init__(self) -> None:
-        self._lock = asyncio.Lock()
-        self._exit = ExitStack()
-        self._session: Session | None = None
+        self._queue: list[_Call] = []
+        self._busy = False  # a batch of calls is queued for, or running in, a worker thread
+        self._idle: asyncio.Future[None] | None = None  # set when the last batch is done
         self.calls = 0  # service calls made for this request (tests and debugging)
+        self.hops = 0  # worker-thread batches those calls took
 
     async def run(
         self,
@@ -59,24 +69,67 @@ class RequestDb:
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> R:
-        """`service(session, *args, **kwargs)` in a worker thread, one call at a time."""
-        async with self._lock:
-            self.calls += 1
-            return await anyio.to_thread.run_sync(partial(self._call, service, *args, **kwargs))
+        """`service(session, *args, **kwargs)` in a worker thread, after the calls queued
+        before it; calls queued in the same turn of the loop go in one thread hop."""
+        self.calls += 1
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[R] = loop.create_future()
+        self._queue.append((lambda session: service(session, *args, **kwargs), future))
+        if not self._busy:
+            self._busy = True
+            loop.call_soon(self._dispatch)  # after this turn: let sibling calls join the batch
+        return await future
+
+    def _dispatch(self) -> None:
+        batch, self._queue = self._queue, []
+        self.hops += 1
+        loop = asyncio.get_running_loop()
+        done = loop.run_in_executor(_EXECUTOR, self._run_batch, batch)
+        done.add_done_callback(partial(self._settle, batch))
+
+    def _run_batch(self, batch: list[_Call]) -> list[tuple[bool, Any]]:
+        """In the worker thread: every call in order on one session, each outcome kept apart."""
+        outcomes: list[tuple[bool, Any]] = []
+        with read_session() as session:
+            for call, _ in batch:
+                try:
+                    outcomes.append((True, call(session)))
+                except Exception as error:  # handed to that call's awaiting resolver
+                    outcomes.append((False, error))
+        return outcomes
+
+    def _settle(self, batch: list[_Call], done: asyncio.Future[list[tuple[bool, Any]]]) -> None:
+        if done.cancelled() or done.exception() is not None:  # the executor itself failed
+            error = done.exception() if not done.cancelled() else asyncio.CancelledError()
+            outcomes: list[tuple[bool, Any]] = [(False, error)] * len(batch)
+        else:
+            outcomes = done.result()
+        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+            if future.done():  # its resolver was cancelled
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+        if self._queue:
+            self._dispatch()
+        else:
+            self._busy = False
+            if self._idle is not None and not self._idle.done():
+                self._idle.set_result(None)
 
     def _call(
         self, service: Callable[Concatenate[Session, P], R], *args: P.args, **kwargs: P.kwargs
     ) -> R:
-        if self._session is None:
-            self._session = self._exit.enter_context(session_scope())
-        return service(self._session, *args, **kwargs)
+        """`service(session, ...)` on a read session of its own, here and now (no thread)."""
+        with read_session() as session:
+            return service(session, *args, **kwargs)
 
     async def close(self) -> None:
-        """Return the connection to the pool (a rollback: a round trip, so off the loop too)."""
-        if self._session is not None:
-            self._session = None
-            async with self._lock:
-                await anyio.to_thread.run_sync(self._exit.close)
+        """Wait for calls still running (a cancelled request's): nothing outlives the request."""
+        while self._busy:
+            self._idle = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._idle)
 
 
 class Context(BaseContext):
@@ -84,6 +137,7 @@ class Context(BaseContext):
         super().__init__()
         self.db = db
         self.loaders = Loaders(db)
+        self.selections: dict[tuple[int, tuple[str, ...]], frozenset[str]] = {}  # selection.py
 
 
 async def get_context() -> AsyncGenerator[Context, None]:

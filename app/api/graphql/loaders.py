@@ -7,27 +7,69 @@ arguments as well: two aliases with different `first`/`after` are two loaders, e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiodataloader import DataLoader
+from sqlalchemy.orm import Session
 
 from app.services import customers, orders, products
 from app.services.pagination import Page, PageRequest
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from app.api.graphql.context import RequestDb
 
 V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
+class OrderEdges:
+    """Which of an order's edges a query selects, to be loaded together with the orders."""
+
+    totals: bool = False
+    items: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedOrder:
+    """An order row with the edges loaded with it (None: not loaded, the field's loader will)."""
+
+    row: orders.OrderRow
+    totals: orders.OrderTotals | None = None
+    items: list[orders.OrderItemRow] | None = None
+
+
+def load_order_edges(
+    session: Session, rows: Sequence[orders.OrderRow], edges: OrderEdges
+) -> list[LoadedOrder]:
+    """`rows` with their totals and items as `edges` asks: one statement per edge for them all."""
+    ids = [row.id for row in rows]
+    totals = orders.order_totals_by_order_ids(session, ids) if edges.totals else {}
+    items = orders.order_items_by_order_ids(session, ids) if edges.items else {}
+    return [LoadedOrder(row, totals.get(row.id), items.get(row.id)) for row in rows]
+
+
+def order_page_with_edges(
+    session: Session,
+    filters: orders.OrderFilters,
+    page: PageRequest,
+    sort: orders.OrderSort,
+    edges: OrderEdges,
+    *,
+    with_total: bool = True,
+) -> Page[LoadedOrder]:
+    """The root `orders` listing: one page of orders and the edges asked for, in one call."""
+    result = orders.list_order_rows(session, filters, page, sort, with_total=with_total)
+    loaded = load_order_edges(session, result.items, edges)
+    return Page(loaded, result.total, result.limit, result.offset)
+
+
+@dataclass(frozen=True, slots=True)
 class ProductRef:
     """What an order item already knows about its product: enough to resolve name and category
-    without a query (the product loader is primed from items; sums come from `product_summary`)."""
+    without a query (sums come from the `product_summary` loader)."""
 
     id: int
     name: str
@@ -49,31 +91,57 @@ def _batch(
 
 
 class Loaders:
+    """A request's loaders, each created on first use (most queries need two or three)."""
+
     def __init__(self, db: RequestDb) -> None:
         self._db = db
-        self.customer = _batch(db, customers.customers_by_ids, None)
-        self.customer_stats = _batch(db, customers.customer_stats_by_ids, customers.NO_ORDERS)
-        self.order = _batch(db, orders.orders_by_ids, None)
-        self.order_totals = _batch(db, orders.order_totals_by_order_ids, orders.NO_ITEMS)
-        no_items: list[orders.OrderItemRow] = []
-        self.order_items = _batch(db, orders.order_items_by_order_ids, no_items)
-        self.product_summary = _batch(db, products.products_by_ids, None)
-        self.product: DataLoader[int, ProductRef | None] = DataLoader(self._load_products)
         self._paged: dict[Hashable, DataLoader[int, Any]] = {}
 
-    async def _load_products(self, keys: list[int]) -> list[ProductRef | None]:
-        summaries = await self.product_summary.load_many(keys)
-        return [None if s is None else ProductRef(s.id, s.name, s.category) for s in summaries]
+    @cached_property
+    def customer(self) -> DataLoader[int, customers.CustomerRow | None]:
+        return _batch(self._db, customers.customers_by_ids, None)
+
+    @cached_property
+    def customer_stats(self) -> DataLoader[int, customers.CustomerStats]:
+        return _batch(self._db, customers.customer_stats_by_ids, customers.NO_ORDERS)
+
+    @cached_property
+    def order(self) -> DataLoader[int, orders.OrderRow | None]:
+        return _batch(self._db, orders.orders_by_ids, None)
+
+    @cached_property
+    def order_totals(self) -> DataLoader[int, orders.OrderTotals]:
+        return _batch(self._db, orders.order_totals_by_order_ids, orders.NO_ITEMS)
+
+    @cached_property
+    def order_items(self) -> DataLoader[int, list[orders.OrderItemRow]]:
+        no_items: list[orders.OrderItemRow] = []
+        return _batch(self._db, orders.order_items_by_order_ids, no_items)
+
+    @cached_property
+    def product_summary(self) -> DataLoader[int, products.ProductSummary | None]:
+        return _batch(self._db, products.products_by_ids, None)
 
     def orders_of_customers(
-        self, filters: orders.OrderFilters, page: PageRequest, sort: orders.OrderSort
-    ) -> DataLoader[int, Page[orders.OrderRow]]:
-        """customer pk → one page of its orders (window function: one query per level)."""
+        self,
+        filters: orders.OrderFilters,
+        page: PageRequest,
+        sort: orders.OrderSort,
+        edges: OrderEdges,
+    ) -> DataLoader[int, Page[LoadedOrder]]:
+        """customer pk → one page of its orders (window function: one query per level), with
+        the orders' totals and items when `edges` asks for them, in the same batch."""
 
-        def service(session: Session, keys: list[int]) -> dict[int, Page[orders.OrderRow]]:
-            return orders.orders_by_customer_pks(session, keys, filters, page, sort)
+        def service(session: Session, keys: list[int]) -> dict[int, Page[LoadedOrder]]:
+            pages = orders.orders_by_customer_pks(session, keys, filters, page, sort)
+            rows = [row for customer_page in pages.values() for row in customer_page.items]
+            loaded = iter(load_order_edges(session, rows, edges))
+            return {
+                key: Page([next(loaded) for _ in p.items], p.total, p.limit, p.offset)
+                for key, p in pages.items()
+            }
 
-        return self._paged_loader(("orders_of_customers", filters, page, sort), service)
+        return self._paged_loader(("orders_of_customers", filters, page, sort, edges), service)
 
     def items_of_products(self, page: PageRequest) -> DataLoader[int, Page[orders.OrderItemRow]]:
         """product id → one page of the order items naming it."""
@@ -100,12 +168,6 @@ class Loaders:
         for row in rows:
             self.order.prime(row.id, row)
 
-    def prime_products(self, items: Iterable[orders.OrderItemRow]) -> None:
-        for item in items:
-            ref = ProductRef(item.product_id, item.product_name, item.product_category)
-            self.product.prime(item.product_id, ref)
-
     def prime_product_summaries(self, rows: Iterable[products.ProductSummary]) -> None:
         for row in rows:
             self.product_summary.prime(row.id, row)
-            self.product.prime(row.id, ProductRef(row.id, row.name, row.category))

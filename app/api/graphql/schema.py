@@ -31,10 +31,11 @@ from app.api.graphql.inputs import (
     order_filters,
     product_filters,
 )
-from app.api.graphql.loaders import ProductRef
+from app.api.graphql.loaders import ProductRef, order_page_with_edges
 from app.api.graphql.pagination import Connection, connection, page_request
-from app.api.graphql.types import Customer, Order, Product
-from app.services import customers, orders, products
+from app.api.graphql.selection import selected
+from app.api.graphql.types import Customer, Order, Product, order_edges
+from app.services import customers, products
 from app.services.errors import NotFoundError
 
 Info = strawberry.Info[Context, None]
@@ -43,6 +44,7 @@ MAX_DEPTH = 10  # customers→edges→node→orders→edges→node→items→pro
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
 CACHE_SIZE = 256  # distinct query texts whose parse and validation are remembered
+TOTAL_COUNT = "totalCount"  # a list's count(*) runs only when the query selects it
 
 
 @strawberry.type
@@ -81,7 +83,11 @@ class Query:
         request = page_request(first, after)
         ctx = info.context
         page = await ctx.db.run(
-            customers.list_customers, customer_filters(filter), request, order_by.value
+            customers.list_customers,
+            customer_filters(filter),
+            request,
+            order_by.value,
+            with_total=TOTAL_COUNT in selected(info),
         )
         ctx.loaders.prime_customers(page.items)
         return connection(page, Customer.from_row, request)
@@ -98,10 +104,15 @@ class Query:
         request = page_request(first, after)
         ctx = info.context
         page = await ctx.db.run(
-            orders.list_order_rows, order_filters(filter), request, order_by.value
+            order_page_with_edges,
+            order_filters(filter),
+            request,
+            order_by.value,
+            order_edges(selected(info, "edges", "node")),
+            with_total=TOTAL_COUNT in selected(info),
         )
-        ctx.loaders.prime_orders(page.items)
-        return connection(page, Order.from_row, request)
+        ctx.loaders.prime_orders(order.row for order in page.items)
+        return connection(page, Order.from_loaded, request)
 
     @strawberry.field(description="Products, by category and name unless `orderBy` says.")
     async def products(
@@ -115,7 +126,11 @@ class Query:
         request = page_request(first, after)
         ctx = info.context
         page = await ctx.db.run(
-            products.list_products, product_filters(filter), request, order_by.value
+            products.list_products,
+            product_filters(filter),
+            request,
+            order_by.value,
+            with_total=TOTAL_COUNT in selected(info),
         )
         ctx.loaders.prime_product_summaries(page.items)
         return connection(

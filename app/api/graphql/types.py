@@ -1,23 +1,39 @@
 """The object types: Customer, Order, OrderItem, Product. Plain fields come from service rows;
-every edge to another object goes through a per-request DataLoader (see `loaders.py`)."""
+every edge to another object goes through a per-request DataLoader (see `loaders.py`).
+
+Fields that need a loader are plain (sync) resolvers that return the value itself when it is
+already there (loaded with the object, as an order's totals and items by `Customer.orders` when
+the query selects them, see `selection.py`; or already in its loader, as a customer's statistics
+primed by `customer(customerId)`) and the loader's awaitable otherwise. graphql-core awaits an
+awaitable whatever the resolver, and a field that resolves without one costs a fraction of one
+that does: a nested page resolves hundreds of fields.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar, cast
 
 import strawberry
 
 from app.api.graphql.context import Context
 from app.api.graphql.inputs import OrderFilter, OrderOrderBy, order_filters
-from app.api.graphql.loaders import ProductRef
+from app.api.graphql.loaders import LoadedOrder, OrderEdges, ProductRef
 from app.api.graphql.pagination import Connection, connection, page_request
+from app.api.graphql.selection import selected
 from app.services.customers import CustomerRow, CustomerStats
 from app.services.orders import OrderItemRow, OrderRow, OrderTotals
+from app.services.pagination import Page
 from app.services.products import ProductSummary
 
 Info = strawberry.Info[Context, None]
 CENT = Decimal("0.01")
+
+V = TypeVar("V")
+T = TypeVar("T")
 
 
 def money(value: Decimal) -> Decimal:
@@ -28,6 +44,25 @@ def money(value: Decimal) -> Decimal:
 
 def money_or_none(value: Decimal | None) -> Decimal | None:
     return None if value is None else money(value)
+
+
+async def _await_then(pending: Awaitable[V], then: Callable[[V], T]) -> T:
+    return then(await pending)
+
+
+def _then(loaded: asyncio.Future[V], then: Callable[[V], T]) -> T:
+    """`then(value)` now if the loader already has the value (primed, or loaded earlier), else
+    an awaitable of it (typed as the value: the field's GraphQL type comes from the annotation,
+    and graphql-core awaits what it is given)."""
+    if not loaded.done() or loaded.cancelled() or loaded.exception() is not None:
+        return cast(T, _await_then(loaded, then))
+    return then(loaded.result())
+
+
+# Fields of Order that its totals answer (the rest come from the order row or other loaders).
+_TOTALS_FIELDS = frozenset(
+    {"total", "itemCount", "totalQuantity", "totalProfit", "totalShippingCost"}
+)
 
 
 @strawberry.type(description="A customer; attributes are those of the latest order.")
@@ -50,35 +85,35 @@ class Customer:
             profile_as_of=row.profile_as_of,
         )
 
-    async def _stats(self, info: Info) -> CustomerStats:
-        return await info.context.loaders.customer_stats.load(self.pk)
+    def _stats(self, info: Info) -> asyncio.Future[CustomerStats]:
+        return info.context.loaders.customer_stats.load(self.pk)
 
     @strawberry.field
-    async def order_count(self, info: Info) -> int:
-        return (await self._stats(info)).order_count
+    def order_count(self, info: Info) -> int:
+        return _then(self._stats(info), lambda s: s.order_count)
 
     @strawberry.field(description="Order lines across all orders.")
-    async def item_count(self, info: Info) -> int:
-        return (await self._stats(info)).item_count
+    def item_count(self, info: Info) -> int:
+        return _then(self._stats(info), lambda s: s.item_count)
 
     @strawberry.field(description="Sum of recorded sales.")
-    async def total_sales(self, info: Info) -> Decimal:
-        return money((await self._stats(info)).total_sales)
+    def total_sales(self, info: Info) -> Decimal:
+        return _then(self._stats(info), lambda s: money(s.total_sales))
 
     @strawberry.field
-    async def total_profit(self, info: Info) -> Decimal:
-        return money((await self._stats(info)).total_profit)
+    def total_profit(self, info: Info) -> Decimal:
+        return _then(self._stats(info), lambda s: money(s.total_profit))
 
     @strawberry.field
-    async def first_order_date(self, info: Info) -> dt.date | None:
-        return (await self._stats(info)).first_order_date
+    def first_order_date(self, info: Info) -> dt.date | None:
+        return _then(self._stats(info), lambda s: s.first_order_date)
 
     @strawberry.field
-    async def last_order_date(self, info: Info) -> dt.date | None:
-        return (await self._stats(info)).last_order_date
+    def last_order_date(self, info: Info) -> dt.date | None:
+        return _then(self._stats(info), lambda s: s.last_order_date)
 
     @strawberry.field(description="This customer's orders, oldest first unless `orderBy` says.")
-    async def orders(
+    def orders(
         self,
         info: Info,
         first: int | None = None,
@@ -88,10 +123,19 @@ class Customer:
     ) -> Connection[Order]:
         request = page_request(first, after)
         loaders = info.context.loaders
-        loader = loaders.orders_of_customers(order_filters(filter), request, order_by.value)
-        page = await loader.load(self.pk)
-        loaders.prime_orders(page.items)
-        return connection(page, Order.from_row, request)
+        edges = order_edges(selected(info, "edges", "node"))
+        loader = loaders.orders_of_customers(order_filters(filter), request, order_by.value, edges)
+
+        def page_of_orders(page: Page[LoadedOrder]) -> Connection[Order]:
+            loaders.prime_orders(order.row for order in page.items)
+            return connection(page, Order.from_loaded, request)
+
+        return _then(loader.load(self.pk), page_of_orders)
+
+
+def order_edges(fields: frozenset[str]) -> OrderEdges:
+    """The edges of an order to load with it, given the fields selected on it."""
+    return OrderEdges(totals=not _TOTALS_FIELDS.isdisjoint(fields), items="items" in fields)
 
 
 @strawberry.type(description="An order: the CSV rows sharing customer, date and time.")
@@ -103,9 +147,20 @@ class Order:
     priority: str = strawberry.field(description="Low, Medium, High or Critical.")
     payment_method: str | None
     aging: Decimal | None = strawberry.field(description="Days from order to delivery.")
+    totals: strawberry.Private[OrderTotals | None] = None  # loaded with the order, if it was
+    item_rows: strawberry.Private[list[OrderItemRow] | None] = None  # likewise
 
     @classmethod
-    def from_row(cls, row: OrderRow) -> Order:
+    def from_loaded(cls, loaded: LoadedOrder) -> Order:
+        return cls.from_row(loaded.row, loaded.totals, loaded.items)
+
+    @classmethod
+    def from_row(
+        cls,
+        row: OrderRow,
+        totals: OrderTotals | None = None,
+        items: list[OrderItemRow] | None = None,
+    ) -> Order:
         return cls(
             customer_pk=row.customer_pk,
             id=row.id,
@@ -114,30 +169,34 @@ class Order:
             priority=row.priority,
             payment_method=row.payment_method,
             aging=money_or_none(row.aging),
+            totals=totals,
+            item_rows=items,
         )
 
-    async def _totals(self, info: Info) -> OrderTotals:
-        return await info.context.loaders.order_totals.load(self.id)
+    def _totals(self, info: Info, then: Callable[[OrderTotals], T]) -> T:
+        if self.totals is not None:
+            return then(self.totals)
+        return _then(info.context.loaders.order_totals.load(self.id), then)
 
     @strawberry.field(description="Order total: the sum of its lines' sales.")
-    async def total(self, info: Info) -> Decimal:
-        return money((await self._totals(info)).total_sales)
+    def total(self, info: Info) -> Decimal:
+        return self._totals(info, lambda t: money(t.total_sales))
 
     @strawberry.field
-    async def item_count(self, info: Info) -> int:
-        return (await self._totals(info)).item_count
+    def item_count(self, info: Info) -> int:
+        return self._totals(info, lambda t: t.item_count)
 
     @strawberry.field
-    async def total_quantity(self, info: Info) -> int:
-        return (await self._totals(info)).total_quantity
+    def total_quantity(self, info: Info) -> int:
+        return self._totals(info, lambda t: t.total_quantity)
 
     @strawberry.field
-    async def total_profit(self, info: Info) -> Decimal:
-        return money((await self._totals(info)).total_profit)
+    def total_profit(self, info: Info) -> Decimal:
+        return self._totals(info, lambda t: money(t.total_profit))
 
     @strawberry.field
-    async def total_shipping_cost(self, info: Info) -> Decimal:
-        return money((await self._totals(info)).total_shipping_cost)
+    def total_shipping_cost(self, info: Info) -> Decimal:
+        return self._totals(info, lambda t: money(t.total_shipping_cost))
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer:
@@ -146,42 +205,43 @@ class Order:
         return Customer.from_row(row)
 
     @strawberry.field(description="The order's lines in position order.")
-    async def items(self, info: Info) -> list[OrderItem]:
-        loaders = info.context.loaders
-        rows = await loaders.order_items.load(self.id)
-        loaders.prime_products(rows)
-        return [OrderItem.from_row(row) for row in rows]
+    def items(self, info: Info) -> list[OrderItem]:
+        rows = self.item_rows
+        if rows is None:
+            return _then(info.context.loaders.order_items.load(self.id), _order_items)
+        return _order_items(rows)
+
+
+def _order_items(rows: list[OrderItemRow]) -> list[OrderItem]:
+    return [OrderItem.from_row(row) for row in rows]
 
 
 @strawberry.type(description="One order line (one CSV row).")
 class OrderItem:
     order_id: strawberry.Private[int]
-    product_id: strawberry.Private[int]
     position: int = strawberry.field(description="1-based line number within the order.")
     quantity: int | None
     discount: Decimal | None = strawberry.field(description='Fraction 0..1, e.g. "0.30".')
     sales: Decimal | None
     profit: Decimal | None
     shipping_cost: Decimal | None
+    # The item's row already names its product: a plain field, no loader and no resolver.
+    product: Product
 
     @classmethod
     def from_row(cls, row: OrderItemRow) -> OrderItem:
         return cls(
             order_id=row.order_id,
-            product_id=row.product_id,
             position=row.position,
             quantity=row.quantity,
             discount=money_or_none(row.discount),
             sales=money_or_none(row.sales),
             profit=money_or_none(row.profit),
             shipping_cost=money_or_none(row.shipping_cost),
+            product=Product(
+                id=row.product_id, name=row.product_name, category=row.product_category
+            ),
         )
-
-    @strawberry.field
-    async def product(self, info: Info) -> Product:
-        ref = await info.context.loaders.product.load(self.product_id)
-        assert ref is not None, "order_items.product_id is a foreign key"
-        return Product.from_ref(ref)
 
     @strawberry.field
     async def order(self, info: Info) -> Order:
@@ -200,33 +260,34 @@ class Product:
     def from_ref(cls, ref: ProductRef) -> Product:
         return cls(id=ref.id, name=ref.name, category=ref.category)
 
-    async def _summary(self, info: Info) -> ProductSummary:
-        summary = await info.context.loaders.product_summary.load(self.id)
-        assert summary is not None, "a product we hold a reference to exists"
-        return summary
+    def _summary(self, info: Info) -> asyncio.Future[ProductSummary | None]:
+        return info.context.loaders.product_summary.load(self.id)
 
     @strawberry.field(description="Sum of quantity (missing ones ignored).")
-    async def units_sold(self, info: Info) -> int:
-        return (await self._summary(info)).units_sold
+    def units_sold(self, info: Info) -> int:
+        return _then(self._summary(info), lambda s: _exists(s).units_sold)
 
     @strawberry.field(description="Sum of recorded sales.")
-    async def total_sales(self, info: Info) -> Decimal:
-        return money((await self._summary(info)).total_sales)
+    def total_sales(self, info: Info) -> Decimal:
+        return _then(self._summary(info), lambda s: money(_exists(s).total_sales))
 
     @strawberry.field
-    async def total_profit(self, info: Info) -> Decimal:
-        return money((await self._summary(info)).total_profit)
+    def total_profit(self, info: Info) -> Decimal:
+        return _then(self._summary(info), lambda s: money(_exists(s).total_profit))
 
     @strawberry.field(description="Order lines naming this product.")
-    async def item_count(self, info: Info) -> int:
-        return (await self._summary(info)).item_count
+    def item_count(self, info: Info) -> int:
+        return _then(self._summary(info), lambda s: _exists(s).item_count)
 
     @strawberry.field(description="Order lines naming this product, by order then position.")
     async def order_items(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[OrderItem]:
         request = page_request(first, after)
-        loaders = info.context.loaders
-        page = await loaders.items_of_products(request).load(self.id)
-        loaders.prime_products(page.items)
+        page = await info.context.loaders.items_of_products(request).load(self.id)
         return connection(page, OrderItem.from_row, request)
+
+
+def _exists(summary: ProductSummary | None) -> ProductSummary:
+    assert summary is not None, "a product we hold a reference to exists"
+    return summary
