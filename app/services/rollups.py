@@ -17,14 +17,15 @@ from sqlalchemy import Connection, text
 
 log = logging.getLogger(__name__)
 
-# Refresh order matters: the last three are computed from mv_customer_value.
+# Refresh order matters: each view after the views it is computed from (migration 0002).
 MATERIALIZED_VIEWS = (
+    "mv_order_totals",
     "mv_daily_product_sales",
-    "mv_daily_orders",
     "mv_daily_category_orders",
-    "mv_customer_value",
-    "mv_payment_orders",
     "mv_discount_levels",
+    "mv_daily_orders",
+    "mv_payment_orders",
+    "mv_customer_value",
     "mv_customer_segments",
     "mv_customer_value_top",
     "mv_customer_value_distribution",
