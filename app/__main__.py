@@ -84,7 +84,7 @@ def serve(
     base = f"http://{host}:{port}"
     console.print(
         f"Serving on {base}\n  REST (Swagger): {base}/docs\n  GraphQL (GraphiQL): {base}/graphql"
-        f"\n  health: {base}/health"
+        f"\n  dashboard: {base}/dashboard\n  health: {base}/health"
     )
     # One process: the embedded PostgreSQL started above lives exactly as long as the server.
     uvicorn.run("app.main:app", host=host, port=port, log_level=settings.log_level.lower())
