@@ -24,11 +24,14 @@ then invalidates the whole pool, that request answers 503, and the next ones rec
 
 from __future__ import annotations
 
+import asyncio
 import select
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from functools import partial
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
@@ -36,6 +39,9 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from app.config import Settings, get_settings
 from app.db.url import resolve_database_url
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _lock = threading.Lock()
 _engine: Engine | None = None
@@ -159,3 +165,29 @@ def read_session() -> Session:
 def read_scope() -> Iterator[Session]:
     with read_session() as session:
         yield session
+
+
+# Worker threads for read-only service calls made from async code (REST routes, GraphQL):
+# a plain executor hop costs less than Starlette's thread pool (anyio's limiter and cancel
+# scopes), and with fewer threads than pooled connections, a thread never waits for a connection
+# held by a request that is itself waiting for a thread.
+READ_THREADS = 8
+_read_executor = ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="db-read")
+
+
+def _read_call(service: Callable[Concatenate[Session, P], R], *args: Any, **kwargs: Any) -> R:
+    with read_session() as session:
+        return service(session, *args, **kwargs)
+
+
+async def run_read(
+    service: Callable[Concatenate[Session, P], R], /, *args: P.args, **kwargs: P.kwargs
+) -> R:
+    """`service(session, *args, **kwargs)` on a read session of its own, in a worker thread."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_read_executor, partial(_read_call, service, *args, **kwargs))
+
+
+def run_in_read_thread(call: Callable[[], R]) -> asyncio.Future[R]:
+    """`call()` in one of the read threads (for callers that batch several service calls)."""
+    return asyncio.get_running_loop().run_in_executor(_read_executor, call)

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -40,16 +39,12 @@ from sqlalchemy.orm import Session
 from strawberry.fastapi import BaseContext
 
 from app.api.graphql.loaders import Loaders
-from app.db.engine import read_session
+from app.db.engine import read_session, run_in_read_thread
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 _Call = tuple[Callable[[Session], Any], "asyncio.Future[Any]"]
-
-
-# Threads for the GraphQL service calls: at most this many connections are in use by GraphQL.
-_EXECUTOR = ThreadPoolExecutor(max_workers=8, thread_name_prefix="graphql-db")
 
 
 class RequestDb:
@@ -83,8 +78,7 @@ class RequestDb:
     def _dispatch(self) -> None:
         batch, self._queue = self._queue, []
         self.hops += 1
-        loop = asyncio.get_running_loop()
-        done = loop.run_in_executor(_EXECUTOR, self._run_batch, batch)
+        done = run_in_read_thread(partial(self._run_batch, batch))
         done.add_done_callback(partial(self._settle, batch))
 
     def _run_batch(self, batch: list[_Call]) -> list[tuple[bool, Any]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Response
+from pydantic import BaseModel
 
 from app.config import get_settings
 from app.services.pagination import MAX_OFFSET, PageRequest
@@ -44,3 +45,14 @@ def date_range(
 ) -> DateRange:
     # DateRange raises InvalidParameterError (→ 422 problem) when date_from > date_to.
     return DateRange(date_from=date_from, date_to=date_to)
+
+
+def json_response(body: BaseModel) -> Response:
+    """`body` as the JSON FastAPI would send for it under `response_model=type(body)`.
+
+    FastAPI validates a returned model against the route's `response_model` again before
+    serialising it; a route that built its response model itself returns this instead (the
+    same bytes, without the second validation). The decorator keeps `response_model` for the
+    OpenAPI document.
+    """
+    return Response(content=body.model_dump_json(), media_type="application/json")

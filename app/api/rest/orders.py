@@ -1,16 +1,18 @@
-"""Orders routes: listing with filters and per-order totals, and one order with its items."""
+"""Orders routes: listing with filters and per-order totals, and one order with its items.
+
+Async routes with `run_read` and `json_response`, like the customers routes (see there).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, Path, Query, Response
 
-from app.api.rest.deps import date_range, page_params
+from app.api.rest.deps import date_range, json_response, page_params
 from app.api.rest.errors import problem_responses
 from app.api.rest.schemas import OrderDetailOut, OrderItemOut, OrderOut, PageOut
-from app.db.engine import get_session
+from app.db.engine import run_read
 from app.services import orders as service
 from app.services.pagination import PageRequest
 from app.services.validation import DateRange
@@ -43,8 +45,7 @@ def _order_out(order: service.OrderRow, totals: service.OrderTotals) -> dict[str
     summary="List orders with totals",
     responses=problem_responses(422),
 )
-def list_orders(
-    session: Annotated[Session, Depends(get_session)],
+async def list_orders(
     page: Annotated[PageRequest, Depends(page_params)],
     dates: Annotated[DateRange, Depends(date_range)],
     customer_id: Annotated[
@@ -56,17 +57,19 @@ def list_orders(
     payment_method: Annotated[
         str | None, Query(description="Exact match, e.g. credit_card.", examples=["credit_card"])
     ] = None,
-) -> PageOut[OrderOut]:
+) -> Response:
     """Orders by date, time, id; each with item count, quantity, sales, profit and shipping."""
     filters = service.OrderFilters(
         customer_id=customer_id, dates=dates, priority=priority, payment_method=payment_method
     )
-    result = service.list_orders(session, filters, page)
-    return PageOut[OrderOut](
-        items=[OrderOut.model_validate(_order_out(s.order, s.totals)) for s in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
+    result = await run_read(service.list_orders, filters, page)
+    return json_response(
+        PageOut[OrderOut](
+            items=[OrderOut.model_validate(_order_out(s.order, s.totals)) for s in result.items],
+            total=result.total,
+            limit=result.limit,
+            offset=result.offset,
+        )
     )
 
 
@@ -76,12 +79,11 @@ def list_orders(
     summary="One order with its items",
     responses=problem_responses(404, 422),
 )
-def get_order(
-    session: Annotated[Session, Depends(get_session)],
+async def get_order(
     order_id: Annotated[int, Path(description="Order id (orders.id).", examples=[1])],
-) -> OrderDetailOut:
+) -> Response:
     """The order, its lines in position order, its totals and the customer's dataset id."""
-    detail = service.get_order(session, order_id)
+    detail = await run_read(service.get_order, order_id)
     items = [
         OrderItemOut(
             position=item.position,
@@ -96,4 +98,5 @@ def get_order(
         )
         for item in detail.items
     ]
-    return OrderDetailOut.model_validate(_order_out(detail.order, detail.totals) | {"items": items})
+    body = OrderDetailOut.model_validate(_order_out(detail.order, detail.totals) | {"items": items})
+    return json_response(body)

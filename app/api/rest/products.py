@@ -1,16 +1,18 @@
-"""Products route: listing with category and name search, each with units sold and sales."""
+"""Products route: listing with category and name search, each with units sold and sales.
+
+An async route with `run_read` and `json_response`, like the customers routes (see there).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, Query, Response
 
-from app.api.rest.deps import page_params
+from app.api.rest.deps import json_response, page_params
 from app.api.rest.errors import problem_responses
 from app.api.rest.schemas import PageOut, ProductOut
-from app.db.engine import get_session
+from app.db.engine import run_read
 from app.services import products as service
 from app.services.pagination import PageRequest
 
@@ -23,8 +25,7 @@ router = APIRouter(prefix="/products", tags=["products"])
     summary="List products with sales",
     responses=problem_responses(422),
 )
-def list_products(
-    session: Annotated[Session, Depends(get_session)],
+async def list_products(
     page: Annotated[PageRequest, Depends(page_params)],
     category: Annotated[
         str | None, Query(description="Exact category.", examples=["Auto & Accessories"])
@@ -36,10 +37,11 @@ def list_products(
             examples=["car"],
         ),
     ] = None,
-) -> PageOut[ProductOut]:
+) -> Response:
     """Products by category then name, each with units sold, sales and profit (0 when unsold)."""
-    result = service.list_products(session, service.ProductFilters(category=category, q=q), page)
-    return PageOut[ProductOut](
+    filters = service.ProductFilters(category=category, q=q)
+    result = await run_read(service.list_products, filters, page)
+    body = PageOut[ProductOut](
         items=[
             ProductOut(
                 id=p.id,
@@ -56,3 +58,4 @@ def list_products(
         limit=result.limit,
         offset=result.offset,
     )
+    return json_response(body)
