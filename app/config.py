@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_DATASET_URL = "https://raw.githubusercontent.com/Data-Epic/database-fundamentals/main/data/ecommerce_dataset.csv"
@@ -46,6 +47,31 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
+
+    # --- operations (app/observability.py) ---
+    # Browser origins allowed to call the API (CORS): a JSON list or comma-separated, e.g.
+    # CORS_ALLOW_ORIGINS=https://dash.example.com,https://admin.example.com ("*" for any).
+    # Empty (the default): CORS stays closed, no Access-Control-Allow-Origin header is ever sent.
+    cors_allow_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Largest request body accepted, in bytes (GraphQL queries are the only bodies); larger ones
+    # get a 413 problem+json without being read. 0 disables the limit.
+    max_request_body_bytes: int = Field(default=1_048_576, ge=0)
+    # One JSON line per request (logger app.access, on stderr) with its X-Request-ID.
+    access_log: bool = True
+    # Prometheus text format at /metrics (needs prometheus-client; absent without it).
+    metrics_enabled: bool = True
+
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                import json
+
+                return json.loads(value)
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
 
 @lru_cache

@@ -16,7 +16,9 @@ from fastapi import FastAPI
 from app.api.graphql import graphql_router
 from app.api.rest import analytics, customers, health, insights, orders, products
 from app.api.rest.errors import install_error_handlers, use_problem_json_in_openapi
+from app.config import Settings, get_settings
 from app.db.engine import dispose_engine
+from app.observability import install_operations
 from app.web import dashboard
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     dispose_engine()
 
 
-def create_app() -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="E-commerce Analytics API",
         description=DESCRIPTION,
@@ -63,6 +65,8 @@ def create_app() -> FastAPI:
         app.include_router(module.router)
     app.include_router(graphql_router())
     app.include_router(dashboard.router)
+    # Request ids, access log, /metrics, /ready, CORS and the body size limit.
+    install_operations(app, settings or get_settings())
 
     @app.get("/", tags=["health"], summary="Where to go from here")
     def index() -> dict[str, Any]:
@@ -75,6 +79,7 @@ def create_app() -> FastAPI:
                 "graphql": "/graphql",
                 "dashboard": "/dashboard",
                 "health": "/health",
+                "ready": "/ready",
             },
         }
 
