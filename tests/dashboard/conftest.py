@@ -28,7 +28,7 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # closed when the dashboard tests end
 def live_server(loaded_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of the app serving the database that holds the real sample."""
     url = loaded_engine.url.render_as_string(hide_password=False)
@@ -37,14 +37,14 @@ def live_server(loaded_engine: Engine, tmp_path_factory: pytest.TempPathFactory)
         yield base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # closed when the dashboard tests end
 def api(live_server: str) -> Iterator[httpx.Client]:
     """An HTTP client on the same server, for the numbers the page must show."""
     with httpx.Client(base_url=live_server, timeout=10) as client:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # closed when the dashboard tests end
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = launch(playwright)
@@ -90,7 +90,7 @@ def open_dashboard(context: BrowserContext, base: str) -> Dashboard:
     return Dashboard(page, problems, f"{base}/dashboard")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # closed when the dashboard tests end
 def desktop(browser: Browser) -> Iterator[BrowserContext]:
     """One context for the desktop tests: its HTTP cache keeps plotly.js between pages."""
     context = browser.new_context(viewport=DESKTOP, locale="en-US")  # type: ignore[arg-type]
