@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated
 
+import typer
 from sqlalchemy import Connection, Engine, text
 
 log = logging.getLogger(__name__)
@@ -187,8 +188,18 @@ def role_url(engine: Engine, role: str, password: str | None = None) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def main() -> None:  # pragma: no cover - thin CLI wrapper, exercised by a subprocess test
-    import typer
+def command(
+    name: Annotated[str, typer.Argument(help="Name of the read-only role to create.")],
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar=PASSWORD_ENV,
+            help=f"Its password (or ${PASSWORD_ENV}). Without one the role can log in only "
+            "where pg_hba.conf trusts it (the embedded server does, over its socket).",
+        ),
+    ] = None,
+) -> None:
+    """Create a read-only role for the API in DATABASE_URL's database (or the embedded one)."""
     from rich.console import Console
 
     from app.config import get_settings
@@ -196,49 +207,36 @@ def main() -> None:  # pragma: no cover - thin CLI wrapper, exercised by a subpr
     from app.db.url import resolve_database_url
     from app.logging import configure_logging
 
-    def command(
-        name: Annotated[str, typer.Argument(help="Name of the read-only role to create.")],
-        password: Annotated[
-            str | None,
-            typer.Option(
-                envvar=PASSWORD_ENV,
-                help=f"Its password (or ${PASSWORD_ENV}). Without one the role can log in only "
-                "where pg_hba.conf trusts it (the embedded server does, over its socket).",
-            ),
-        ] = None,
-    ) -> None:
-        """Create a read-only role for the API in DATABASE_URL's database (or the embedded one)."""
-        settings = get_settings()
-        configure_logging("WARNING")
-        console = Console(soft_wrap=True)
-        engine = make_engine(resolve_database_url(settings))
-        try:
-            report = create_readonly_role(engine, name, password)
-        except RoleError as exc:
-            Console(stderr=True).print(f"[red]{exc}[/]")
-            raise typer.Exit(2) from None
-        finally:
-            engine.dispose()
-        action = "created" if report.created else "updated"
+    configure_logging("WARNING")
+    console = Console(soft_wrap=True)
+    engine = make_engine(resolve_database_url(get_settings()))
+    try:
+        report = create_readonly_role(engine, name, password)
+    except RoleError as exc:
+        Console(stderr=True, soft_wrap=True).print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    action = "created" if report.created else "updated"
+    console.print(
+        f"role {report.role} {action}: LOGIN, CONNECT on {report.database}, USAGE on {SCHEMA}, "
+        f"SELECT on its tables and on those {', '.join(report.default_privileges_for)} "
+        "create later; nothing else.",
+        markup=False,
+    )
+    url = engine.url.set(username=name, password="***" if password else None)
+    shown = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    console.print(f"Run the API with DATABASE_URL={shown}", markup=False)
+    if report.public_can_create:
         console.print(
-            f"role {report.role} {action}: LOGIN, CONNECT on {report.database}, USAGE on "
-            f"{SCHEMA}, SELECT on its tables and on those "
-            f"{', '.join(report.default_privileges_for)} create later; nothing else."
+            f"warning: PUBLIC may CREATE in schema {SCHEMA}: run "
+            f"REVOKE CREATE ON SCHEMA {SCHEMA} FROM PUBLIC",
+            markup=False,
         )
-        url = _display_url(engine, name, password)
-        console.print(f"Run the API with DATABASE_URL={url}")
-        if report.public_can_create:
-            console.print(
-                f"[yellow]warning:[/] PUBLIC may CREATE in schema {SCHEMA}: run "
-                f"REVOKE CREATE ON SCHEMA {SCHEMA} FROM PUBLIC"
-            )
 
+
+def main() -> None:
     typer.run(command)
-
-
-def _display_url(engine: Engine, role: str, password: str | None) -> str:
-    url = engine.url.set(username=role, password="***" if password else None)
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 if __name__ == "__main__":
