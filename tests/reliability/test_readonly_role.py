@@ -51,7 +51,7 @@ def _can_create_roles(engine: Engine) -> bool:
 
 
 @pytest.fixture(scope="module")
-def readonly(new_database, sample_csv: Path) -> Iterator[ReadOnly]:  # type: ignore[no-untyped-def]
+def readonly(new_database: Callable[..., Engine], sample_csv: Path) -> Iterator[ReadOnly]:
     from loader.load import load_csv
 
     admin: Engine = new_database()
@@ -92,9 +92,10 @@ def test_role_has_login_and_no_attribute_beyond(readonly: ReadOnly) -> None:
             {"r": readonly.role},
         ).scalar_one()
     assert row.rolcanlogin
-    assert not (
-        row.rolsuper or row.rolcreatedb or row.rolcreaterole or row.rolreplication
-    ) and not row.rolbypassrls
+    assert (
+        not (row.rolsuper or row.rolcreatedb or row.rolcreaterole or row.rolreplication)
+        and not row.rolbypassrls
+    )
     assert "default_transaction_read_only=on" in row.rolconfig
     assert memberships == 0
 
@@ -251,9 +252,8 @@ def test_loader_as_readonly_role_changes_nothing(readonly: ReadOnly, sample_csv:
     before = checksums(readonly.admin)
     with pytest.raises(DBAPIError) as caught:
         load_csv(sample_csv, readonly.reader)
-    assert isinstance(
-        caught.value.orig, psycopg2.errors.InsufficientPrivilege | psycopg2.errors.ReadOnlySqlTransaction
-    ), caught.value.orig
+    refused = psycopg2.errors.InsufficientPrivilege | psycopg2.errors.ReadOnlySqlTransaction
+    assert isinstance(caught.value.orig, refused), caught.value.orig
     assert checksums(readonly.admin) == before
 
 
@@ -266,7 +266,9 @@ def test_future_tables_and_materialized_views_are_readable_not_writable(
     with readonly.admin.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE later_table (id int)")
         conn.exec_driver_sql("INSERT INTO later_table VALUES (1), (2)")
-        conn.exec_driver_sql("CREATE MATERIALIZED VIEW later_view AS SELECT count(*) AS n FROM orders")
+        conn.exec_driver_sql(
+            "CREATE MATERIALIZED VIEW later_view AS SELECT count(*) AS n FROM orders"
+        )
     try:
         assert _scalar(readonly.reader, "SELECT sum(id) FROM later_table") == 3
         assert _scalar(readonly.reader, "SELECT n FROM later_view") > 0
