@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import text
@@ -159,12 +159,13 @@ class Metrics:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
 
-    def exposition(self) -> bytes:
-        return bytes(self.prom.generate_latest(self.registry))
+    def exposition(self, accept: str) -> tuple[bytes, str]:
+        """The registry in the format the scraper asks for (text 0.0.4 unless it wants
+        OpenMetrics), with its content type."""
+        from prometheus_client.exposition import choose_encoder
 
-    @property
-    def content_type(self) -> str:
-        return str(self.prom.CONTENT_TYPE_LATEST)
+        encoder, content_type = choose_encoder(accept)
+        return bytes(encoder(self.registry)), str(content_type)
 
 
 class _PoolCollector:
@@ -397,9 +398,10 @@ def operations_router(metrics: Metrics | None) -> APIRouter:
             response_class=Response,
             responses={200: {"content": {"text/plain": {}}, "description": "Text format 0.0.4"}},
         )
-        def prometheus_metrics() -> Response:
+        def prometheus_metrics(request: Request) -> Response:
             """Request counts and latency per route template, pool gauges, process metrics."""
-            return Response(metrics.exposition(), media_type=metrics.content_type)
+            body, content_type = metrics.exposition(request.headers.get("accept", ""))
+            return Response(body, headers={"Content-Type": content_type})
 
     return router
 
