@@ -87,7 +87,14 @@ def serve(
         f"\n  dashboard: {base}/dashboard\n  health: {base}/health"
     )
     # One process: the embedded PostgreSQL started above lives exactly as long as the server.
-    uvicorn.run("app.main:app", host=host, port=port, log_level=settings.log_level.lower())
+    # access_log=False: the app writes its own JSON access log line (with the request id).
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
 
 
 @cli.command()
