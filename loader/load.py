@@ -234,6 +234,7 @@ def _derive(
     # the faster non-concurrent refresh blocks nobody who could otherwise have read.
     changed = any(change.inserted or change.updated for change in summary.tables.values())
     if changed or not rollups_were_fresh:
+        progress("rollups", 0, None)
         refresh_rollups(conn, concurrently=not first_load)
         log.info("insight rollups refreshed in %.2f s", time.perf_counter() - step_started)
     else:  # nothing was written: the summaries computed before this load still hold

@@ -19,6 +19,7 @@ STAGE_LABELS = {
     "read": "reading + validating",
     "derive": "deriving tables",
     "analyze": "updating statistics",
+    "rollups": "refreshing insight rollups",
 }
 
 
