@@ -11,6 +11,9 @@ a 2-core machine). Every scenario gets a warm-up, then a fixed measuring window:
 - graphql-floor, http-floor: `{ __typename }` and `GET /`, no database: the fixed cost of the
   GraphQL endpoint and of one uvicorn worker, so the rows above can be read as ratios to them
 
+Each row also gives the server process's CPU time per request in the window (`CPU ms/req`, from
+/proc): on a shared machine req/s moves with everyone else's load, CPU per request much less.
+
     python -m bench.graphql --duration 10 --connections 16
     python -m bench.graphql --compare-inline   # GraphQL again with DB calls on the event loop
 
@@ -80,10 +83,18 @@ class Result:
     failures: int = 0
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    server_cpu: float | None = None  # CPU seconds the server process used in the window
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_per_request_ms(self) -> float | None:
+        """Server CPU per request: unlike req/s, barely moved by other load on the machine."""
+        if self.server_cpu is None or not self.requests:
+            return None
+        return self.server_cpu / self.requests * 1000
 
     def percentile(self, q: float) -> float:
         if not self.latencies:
@@ -126,15 +137,36 @@ def is_ok(status: int, body: bytes) -> bool:
     return status == 200 and b'"errors"' not in body
 
 
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc; None elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def drive(
-    port: int, requests: Sequence[bytes], connections: int, warmup: float, duration: float
+    port: int,
+    requests: Sequence[bytes],
+    connections: int,
+    warmup: float,
+    duration: float,
+    server_pid: int | None = None,
 ) -> Result:
     """`connections` keep-alive connections, each sending the next request as soon as the last
-    one is answered; latencies are recorded only inside the measuring window."""
+    one is answered; latencies (and the server's CPU time) are recorded only inside the
+    measuring window."""
     result = Result(name="")
     started = time.perf_counter()
     measure_from = started + warmup
     stop_at = measure_from + duration
+    cpu_at_start: list[float | None] = []
+    if server_pid is not None:
+        asyncio.get_running_loop().call_later(
+            warmup, lambda: cpu_at_start.append(process_cpu_seconds(server_pid))
+        )
 
     async def connection(offset: int) -> None:
         reader, writer = await asyncio.open_connection(HOST, port)
@@ -153,6 +185,10 @@ async def drive(
 
     await asyncio.gather(*(connection(c) for c in range(connections)))
     result.seconds = time.perf_counter() - measure_from
+    if server_pid is not None and cpu_at_start and cpu_at_start[0] is not None:
+        cpu_at_end = process_cpu_seconds(server_pid)
+        if cpu_at_end is not None:
+            result.server_cpu = cpu_at_end - cpu_at_start[0]
     return result
 
 
@@ -281,10 +317,14 @@ def measure(
     try:
         check_answers(port, requests)
         for name, batch in requests.items():
-            result = asyncio.run(drive(port, batch, args.connections, args.warmup, args.duration))
+            result = asyncio.run(
+                drive(port, batch, args.connections, args.warmup, args.duration, process.pid)
+            )
             result.name = name if variant == "thread" else f"{name} (inline)"
             results.append(result)
-            print(f"{result.name}: {result.rate:,.0f} req/s", flush=True)
+            cpu = result.cpu_per_request_ms
+            per_request = "" if cpu is None else f", server CPU {cpu:.2f} ms/request"
+            print(f"{result.name}: {result.rate:,.0f} req/s{per_request}", flush=True)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -293,7 +333,8 @@ def measure(
 
 def results_table(results: list[Result], connections: int) -> Table:
     table = Table(title=f"{connections} connections, 1 uvicorn worker (DB calls in threads)")
-    for column in ("scenario", "req/s", "p50 ms", "p99 ms", "failed", "target", "PostGraphile 4"):
+    columns = ("scenario", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "failed", "target")
+    for column in (*columns, "PostGraphile 4"):
         table.add_column(column, justify="left" if column == "scenario" else "right")
     for r in results:
         target = TARGETS.get(r.name)  # targets are for the shipped (thread) variant
@@ -304,6 +345,7 @@ def results_table(results: list[Result], connections: int) -> Table:
             f"{met}{r.rate:,.0f}[/]" if met else f"{r.rate:,.0f}",
             f"{r.percentile(0.50):.1f}",
             f"{r.percentile(0.99):.1f}",
+            "" if r.cpu_per_request_ms is None else f"{r.cpu_per_request_ms:.2f}",
             str(r.failures),
             "" if target is None else f">= {target:,.0f}",
             "" if reference is None else f"{reference:,.0f} ({r.rate / reference:.2f}x)",

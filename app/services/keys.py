@@ -3,8 +3,7 @@
 One array parameter instead of an expanding `IN (…)` list keeps the SQL text the same for 1 or
 1,000 keys, so SQLAlchemy's compiled-statement cache and PostgreSQL's plan logic see one shape.
 The batch statements are built once, at import, with a named `KEYS` parameter (`any_keys`) and
-executed with `{"keys": [...]}`; `any_key` binds the values directly, for statements that are
-built per call.
+executed with `{"keys": [...]}`.
 """
 
 from __future__ import annotations
@@ -20,11 +19,6 @@ KEYS = "keys"  # the name of the array parameter in `any_keys` statements
 def unique_keys(keys: Iterable[int]) -> list[int]:
     """Distinct keys in first-seen order (deterministic SQL parameters, no duplicate work)."""
     return list(dict.fromkeys(keys))
-
-
-def any_key(column: SQLColumnExpression[Any], keys: list[int]) -> ColumnElement[bool]:
-    """`column = ANY(:keys)` with the keys bound as one bigint[] parameter."""
-    return column == any_(bindparam(None, keys, type_=ARRAY(BigInteger)))
 
 
 def any_keys(column: SQLColumnExpression[Any], name: str = KEYS) -> ColumnElement[bool]:

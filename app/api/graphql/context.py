@@ -1,4 +1,4 @@
-"""Per-request context: one database session and a fresh set of DataLoaders for each request.
+"""Per-request context: the request's way to the database and a fresh set of DataLoaders.
 
 Why sync sessions run in worker threads (and not an async engine)
 -----------------------------------------------------------------
@@ -10,9 +10,9 @@ dependencies; instead the service calls run in a worker thread, so the loop keep
 requests while PostgreSQL works.
 
 Service calls of one request are queued and run in order, one batch at a time, in a worker
-thread: calls made in the same turn of the event loop (e.g. the order totals and order items of
-one level of a nested query, whose DataLoaders dispatch together) share one thread hop, which is
-the expensive part of a short call on a busy machine (waking a thread, handing the GIL over).
+thread: calls made in the same turn of the event loop (e.g. the statistics and the orders of one
+page of customers, whose DataLoaders dispatch together) share one thread hop, which is the
+expensive part of a short call on a busy machine (waking a thread, handing the GIL over).
 Each batch takes a read session (autocommit, see `app.db.engine`) and gives its connection back
 to the pool when it ends: a connection is held only while statements run, never while the
 request waits on the loop, so requests can never hold every connection of the pool while
@@ -90,6 +90,7 @@ class RequestDb:
                     outcomes.append((True, call(session)))
                 except Exception as error:  # handed to that call's awaiting resolver
                     outcomes.append((False, error))
+                    session.rollback()  # the next call starts clean (autocommit: no I/O)
         return outcomes
 
     def _settle(self, batch: list[_Call], done: asyncio.Future[list[tuple[bool, Any]]]) -> None:
