@@ -333,3 +333,9 @@ def assert_same_rows(
             f"{table}: {len(got)} rows in the database, {len(want)} expected; "
             f"missing {missing}; unexpected {extra}"
         )
+
+
+# Three distinct sets of customer attributes, for the latest-order rule.
+MALE = {"Gender": "Male", "Device_Type": "Web", "Customer_Login_type": "Member"}
+FEMALE = {"Gender": "Female", "Device_Type": "Mobile", "Customer_Login_type": "Guest"}
+OTHER = {"Gender": "Other", "Device_Type": "Tablet", "Customer_Login_type": "First SignUp"}
