@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from fastapi import Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 from app.config import get_settings
 from app.services.pagination import MAX_OFFSET, PageRequest
@@ -33,13 +34,26 @@ def page_params(
     return PageRequest(limit=limit, offset=offset)
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _calendar_date_text(value: object) -> object:
+    """Only YYYY-MM-DD: pydantic alone would also read a bare number as a Unix timestamp."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+CalendarDate = Annotated[dt.date, BeforeValidator(_calendar_date_text)]
+
+
 def date_range(
     date_from: Annotated[
-        dt.date | None,
+        CalendarDate | None,
         Query(description="First order date, inclusive (YYYY-MM-DD).", examples=["2018-01-01"]),
     ] = None,
     date_to: Annotated[
-        dt.date | None,
+        CalendarDate | None,
         Query(description="Last order date, inclusive (YYYY-MM-DD).", examples=["2018-12-31"]),
     ] = None,
 ) -> DateRange:
