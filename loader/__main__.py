@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import OperationalError
 
 from app.config import get_settings
 from app.db.engine import make_engine
@@ -68,6 +69,10 @@ def main(
                 )
     except (SourceError, CsvFileError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except OperationalError as exc:  # unreachable server, wrong credentials, missing database
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        err.print(f"[red]cannot reach the database:[/] {reason}", highlight=False)
         raise typer.Exit(1) from None
     except LoadRefused as exc:
         print_summary(exc.summary, out)

@@ -86,3 +86,22 @@ def test_missing_other_file_is_reported(tmp_path: Path) -> None:
         resolve_source(
             tmp_path / "nope.csv", default_path=tmp_path / "d.csv", fallback_url="http://x"
         )
+
+
+def test_cli_reports_an_unreachable_database_clearly(sample_csv: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"postgresql://postgres@/db?host={tmp_path}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "loader", str(sample_csv), "-q"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "cannot reach the database" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
