@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout_s: float = Field(default=2.0, gt=0)
+    db_connect_timeout_s: int = Field(default=2, ge=2, description="libpq connect_timeout.")
     db_statement_timeout_ms: int = Field(
         default=15_000, ge=0, description="Per-statement cap for API queries."
     )

@@ -71,7 +71,9 @@ def _drop_dead_connections(dbapi_connection: Any, record: Any, proxy: Any) -> No
 def make_engine(url: str, settings: Settings | None = None) -> Engine:
     settings = settings or get_settings()
     connect_args: dict[str, object] = {
-        "connect_timeout": 5,
+        # libpq's connect timeout (whole seconds, >= 2): an unreachable server costs a request
+        # at most this long before its 503.
+        "connect_timeout": settings.db_connect_timeout_s,
         "application_name": "ecommerce-analytics",
     }
     if settings.db_statement_timeout_ms:
