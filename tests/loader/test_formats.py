@@ -4,13 +4,12 @@ matched by name, in any order."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from loader.load import LoadSummary, load_csv
 from tests.loader.helpers import (
     COLUMNS,
     DEFAULTS,
@@ -26,31 +25,7 @@ from tests.loader.helpers import (
     read_expected_rows,
     write,
 )
-
-Row = Mapping[str, str]
-
-
-def load(
-    engine: Engine,
-    directory: Path,
-    *rows: Row,
-    name: str = "input.csv",
-    columns: tuple[str, ...] = COLUMNS,
-    eol: str = "\n",
-    bom: bool = False,
-) -> LoadSummary:
-    content = ("\ufeff" if bom else "") + csv_text(*rows, columns=columns, eol=eol)
-    summary = load_csv(write(directory, content, name), engine)
-    assert summary.committed
-    assert summary.rows_rejected == 0, summary.errors
-    return summary
-
-
-def disagreeing(summary: LoadSummary) -> int:
-    """The summary's count of rows whose order-level cells disagree with their order's first row."""
-    [count] = [value for key, value in summary.facts.items() if "disagree" in key.lower()]
-    return count
-
+from tests.loader.loading import Row, load
 
 # --- formats ---
 
