@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import time
@@ -42,14 +40,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, text
 
+from bench.http import HOST, free_port, get, post, read_response, wait_until_up
 from bench.pg import bench_server
 from bench.synth import generate
 from bench.vocab import PUBLISHED_ROWS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = REPO_ROOT / "bench" / "out"  # git-ignored
-HOST = "127.0.0.1"
-
 # Issue targets (one uvicorn worker, this 2-core machine) and PostGraphile 4 for reference.
 TARGETS = {"graphql-flat": 1500.0, "graphql-nested": 300.0, "rest-customer": 2000.0}
 FLOOR = "http-floor"
@@ -104,33 +101,6 @@ class Result:
 
 
 # --- the load generator -----------------------------------------------------------------------
-
-
-def post(path: str, payload: dict[str, Any]) -> bytes:
-    body = json.dumps(payload).encode()
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
-        f"Accept: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
-
-
-def get(path: str) -> bytes:
-    return f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\nAccept: application/json\r\n\r\n".encode()
-
-
-async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ", 2)[1])
-    length = None
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        if name.strip().lower() == "content-length":
-            length = int(value)
-    if length is None:
-        raise RuntimeError(f"response without Content-Length: {head!r}")
-    return status, await reader.readexactly(length)
 
 
 def is_ok(status: int, body: bytes) -> bool:
@@ -195,12 +165,6 @@ async def drive(
 # --- the server --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 def serve(port: int, variant: str) -> None:
     """Entry point of the server subprocess (`--serve`)."""
     import uvicorn
@@ -228,20 +192,7 @@ def start_server(database_url: str, variant: str) -> tuple[subprocess.Popen[byte
         cwd=REPO_ROOT,
         env=env,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5) as sock:
-                sock.sendall(get("/health"))
-                if b" 200 " in sock.recv(4096):
-                    return process, port
-        except OSError:
-            pass
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("server did not become healthy in 30 s")
+    return process, wait_until_up(process, port, "/health")
 
 
 # --- the run -----------------------------------------------------------------------------------

@@ -37,19 +37,15 @@ from rich.table import Table
 
 from bench.graphql import (
     FLAT,
-    HOST,
     NESTED,
     OUT_DIR,
     REPO_ROOT,
     dataset,
-    free_port,
-    get,
     is_ok,
     load,
-    post,
     process_cpu_seconds,
-    read_response,
 )
+from bench.http import HOST, free_port, get, post, read_response, wait_until_up
 from bench.pg import bench_server
 from bench.vocab import PUBLISHED_ROWS
 
@@ -158,7 +154,6 @@ async def drive(
 
 
 def start_server(database_url: str, log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
-    import socket
 
     port = free_port()
     env = os.environ | {"DATABASE_URL": database_url}
@@ -170,20 +165,7 @@ def start_server(database_url: str, log_path: Path) -> tuple[subprocess.Popen[by
             stdout=log,
             stderr=log,
         )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5) as sock:
-                sock.sendall(get("/ready"))
-                if b" 200 " in sock.recv(4096):
-                    return process, port
-        except OSError:
-            pass
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}; see {log_path}")
-        time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("server did not become ready in 30 s")
+    return process, wait_until_up(process, port, "/ready", f"; see {log_path}")
 
 
 def fetch(port: int, path: str) -> tuple[int, bytes]:
