@@ -72,7 +72,10 @@ class Customer:
     gender: str | None
     device_type: str | None
     login_type: str | None
-    profile_as_of: dt.datetime
+    profile_as_of: dt.datetime = strawberry.field(
+        description="Date and time of the order the attributes come from (the latest): local "
+        "time as recorded, no zone or offset (the dataset has none), e.g. 2018-01-02T10:56:33."
+    )
 
     @classmethod
     def from_row(cls, row: CustomerRow) -> Customer:
@@ -143,7 +146,9 @@ class Order:
     customer_pk: strawberry.Private[int]
     id: int
     order_date: dt.date
-    order_time: dt.time
+    order_time: dt.time = strawberry.field(
+        description="Local time as recorded, no zone or offset (the dataset has none): 10:56:33."
+    )
     priority: str = strawberry.field(description="Low, Medium, High or Critical.")
     payment_method: str | None
     aging: Decimal | None = strawberry.field(description="Days from order to delivery.")

@@ -37,6 +37,28 @@ Decimal2 = Annotated[
 ]
 """Non-money NUMERIC values (discount fraction, aging days) use the same exact 2-decimal string."""
 
+LOCAL_NOTE = "Local time as recorded in the dataset, which has no time zone: no UTC offset"
+
+LocalDateTime = Annotated[
+    dt.datetime,
+    PlainSerializer(lambda v: v.isoformat(timespec="seconds"), return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$",
+            "examples": ["2018-01-02T10:56:33"],
+        }
+    ),
+]
+"""A naive timestamp, `YYYY-MM-DDTHH:MM:SS`: not an RFC 3339 `date-time`, which needs an offset."""
+
+LocalTime = Annotated[
+    dt.time,
+    PlainSerializer(lambda v: v.isoformat(timespec="seconds"), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "examples": ["10:56:33"]}),
+]
+"""A naive time of day, `HH:MM:SS`: not an RFC 3339 `time`, which needs an offset."""
+
 T = TypeVar("T")
 
 MONEY_NOTE = "Exact decimal as a string with 2 decimals"
@@ -56,9 +78,9 @@ class CustomerOut(BaseModel):
     gender: str | None = Field(examples=["Female"])
     device_type: str | None = Field(examples=["Web"])
     login_type: str | None = Field(examples=["Member"])
-    profile_as_of: dt.datetime = Field(
-        description="Date and time of the order the attributes were taken from (the latest).",
-        examples=["2018-01-02T10:56:33"],
+    profile_as_of: LocalDateTime = Field(
+        description="Date and time of the order the attributes were taken from (the latest). "
+        f"{LOCAL_NOTE}."
     )
 
 
@@ -75,7 +97,7 @@ class OrderOut(BaseModel):
     id: int = Field(description="Order id (orders.id).", examples=[1])
     customer_id: str = Field(description="The customer's dataset id.", examples=["37077"])
     order_date: dt.date = Field(examples=["2018-01-02"])
-    order_time: dt.time = Field(examples=["10:56:33"])
+    order_time: LocalTime = Field(description=f"{LOCAL_NOTE}.")
     priority: str = Field(description="Low, Medium, High or Critical.", examples=["Medium"])
     payment_method: str | None = Field(examples=["credit_card"])
     aging: Decimal2 | None = Field(
