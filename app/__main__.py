@@ -80,6 +80,9 @@ def serve(
     if load and _is_empty(engine):
         console.print("The database is empty: loading the CSV first.")
         _load(engine, csv, demo, console)
+    # Before serving, so the first visitors get the fast path; later loads are picked up by the
+    # app's background refresher (ROLLUP_REFRESH_INTERVAL_S).
+    _refresh_rollups(engine, console)
     host, port = host or settings.host, port or settings.port
     base = f"http://{host}:{port}"
     console.print(
@@ -95,6 +98,38 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=False,
     )
+
+
+def _refresh_rollups(engine: Engine, console: Console) -> None:
+    from app.services.rollups import refresh_if_stale
+
+    seconds = refresh_if_stale(engine)
+    if seconds is not None:
+        console.print(f"Insight rollups refreshed in {seconds:.2f} s.")
+
+
+@cli.command("refresh-rollups")
+def refresh_rollups() -> None:
+    """Recompute the insight rollups if a load made them stale (needs the owner role)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from app.services.rollups import is_permission_error, refresh_if_stale
+
+    configure_logging(get_settings().log_level)
+    console = Console()
+    engine = get_engine()
+    upgrade_to_head(engine)
+    try:
+        seconds = refresh_if_stale(engine)
+    except DBAPIError as exc:
+        if not is_permission_error(exc):
+            raise
+        console.print("[red]this database role may not refresh the rollups:[/] use the owner role")
+        raise typer.Exit(1) from None
+    if seconds is None:
+        console.print("insight rollups are fresh: nothing to do")
+    else:
+        console.print(f"insight rollups refreshed in {seconds:.2f} s")
 
 
 @cli.command()

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
         default=15_000, ge=0, description="Per-statement cap for API queries."
     )
 
+    rollup_refresh_interval_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="How often the app checks whether a load made the insight rollups stale, "
+        "and refreshes them (0: never; then `python -m app refresh-rollups` does it).",
+    )
+
     api_default_page_size: int = Field(default=50, ge=1)
     api_max_page_size: int = Field(default=500, ge=1)
     host: str = "127.0.0.1"

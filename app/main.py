@@ -19,6 +19,7 @@ from app.api.rest.errors import install_error_handlers, use_problem_json_in_open
 from app.config import Settings, get_settings
 from app.db.engine import dispose_engine
 from app.observability import install_operations
+from app.services.rollups import RollupRefresher
 from app.web import dashboard
 
 log = logging.getLogger(__name__)
@@ -45,14 +46,22 @@ TAGS = [
 ]
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # Nothing to open: the engine starts lazily. Dispose it so connections close on shutdown.
-    yield
-    dispose_engine()
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The engine starts lazily; only the rollup refresher runs in the background.
+        refresher = None
+        if settings.rollup_refresh_interval_s > 0:
+            refresher = RollupRefresher(settings.rollup_refresh_interval_s)
+            refresher.start()
+        app.state.rollup_refresher = refresher
+        yield
+        if refresher is not None:
+            await refresher.stop()
+        dispose_engine()  # connections close on shutdown
+
     app = FastAPI(
         title="E-commerce Analytics API",
         description=DESCRIPTION,
@@ -66,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(graphql_router())
     app.include_router(dashboard.router)
     # Request ids, access log, /metrics, /ready, CORS and the body size limit.
-    install_operations(app, settings or get_settings())
+    install_operations(app, settings)
 
     @app.get("/", tags=["health"], summary="Where to go from here")
     def index() -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -39,6 +40,14 @@ def main(
         Path | None,
         typer.Option(help="CSV of rejected rows with reasons. Default: <source name>.rejected.csv"),
     ] = None,
+    refresh_rollups: Annotated[
+        bool,
+        typer.Option(
+            "--refresh-rollups",
+            help="Also recompute the insight rollups, in the load's transaction (by default a "
+            "running app does it in the background).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log each step with its duration.")
@@ -56,17 +65,19 @@ def main(
     report = rejected_report or Path(Path(source).stem + ".rejected.csv")
     try:
         engine = make_engine(resolve_database_url(settings))
+        load = partial(
+            load_csv,
+            source,
+            engine,
+            skip_invalid=skip_invalid,
+            rejected_report=report,
+            refresh_rollups=refresh_rollups,
+        )
         if quiet:
-            summary = load_csv(source, engine, skip_invalid=skip_invalid, rejected_report=report)
+            summary = load()
         else:
             with LoadProgress(err) as progress:
-                summary = load_csv(
-                    source,
-                    engine,
-                    skip_invalid=skip_invalid,
-                    rejected_report=report,
-                    progress=progress,
-                )
+                summary = load(progress=progress)
     except (SourceError, CsvFileError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(1) from None

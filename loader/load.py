@@ -16,7 +16,8 @@ from sqlalchemy import Connection, Engine
 
 from app.config import get_settings
 from app.db.migrate import upgrade_to_head
-from app.services.rollups import mark_rollups_fresh, refresh_rollups, rollups_fresh
+from app.services.rollups import mark_rollups_fresh, rollups_fresh
+from app.services.rollups import refresh_rollups as recompute_rollups
 from loader import bulk, stage, statements
 from loader.read import COLUMNS, CsvFileError, RowError
 from loader.source import resolve_source
@@ -48,6 +49,7 @@ class LoadSummary:
     rejected_report: Path | None = None
     seconds: float = 0.0
     committed: bool = False
+    rollups: str = "unchanged"  # "refreshed", "stale" (left to the app's refresher) or "unchanged"
 
 
 class LoadRefused(Exception):
@@ -100,9 +102,14 @@ def load_csv(
     skip_invalid: bool = False,
     rejected_report: Path | None = None,
     progress: ProgressCallback = _noop_progress,
+    refresh_rollups: bool = False,
 ) -> LoadSummary:
     """Validate and load `source`. Raises LoadRefused (database untouched) on invalid rows unless
-    `skip_invalid`, in which case valid rows load and invalid ones go to `rejected_report`."""
+    `skip_invalid`, in which case valid rows load and invalid ones go to `rejected_report`.
+
+    The insight rollups go stale when rows change; `refresh_rollups` recomputes them in this same
+    transaction, otherwise the app's background refresher (or `python -m app refresh-rollups`)
+    does it after the load, and the insights answer from live aggregation meanwhile."""
     started = time.perf_counter()
     settings = get_settings()
     path = resolve_source(
@@ -127,7 +134,7 @@ def load_csv(
                 raise CsvFileError("the file has a header but no data rows")
             if summary.rows_rejected and not skip_invalid:
                 raise LoadRefused(summary)  # leaving the block rolls everything back
-            _derive(conn, summary, spellings, progress)
+            _derive(conn, summary, spellings, progress, refresh_rollups)
         summary.committed = True
     finally:
         report.close()
@@ -178,6 +185,7 @@ def _derive(
     summary: LoadSummary,
     spellings: dict[str, statements.Spelling],
     progress: ProgressCallback,
+    refresh: bool,
 ) -> None:
     rollups_were_fresh = rollups_fresh(conn)  # before any write below clears the flag
     progress("derive", 0, 5)
@@ -225,20 +233,29 @@ def _derive(
     step_started = time.perf_counter()
     progress("analyze", 0, None)
     # Fresh statistics, inside the transaction so they arrive with the rows: without them the
-    # planner picks plans measured 50x slower here, starting with the rollup refresh just below.
+    # planner picks plans measured 50x slower (the API's first queries, a rollup refresh).
     conn.exec_driver_sql(statements.ANALYZE_TABLES)
     log.info("statistics updated in %.2f s", time.perf_counter() - step_started)
     step_started = time.perf_counter()
-    # The insights' summaries are recomputed in this same transaction, so readers switch to the
-    # new rows and their summaries at once. A first load holds the tables exclusively anyway, so
-    # the faster non-concurrent refresh blocks nobody who could otherwise have read.
     changed = any(change.inserted or change.updated for change in summary.tables.values())
-    if changed or not rollups_were_fresh:
-        progress("rollups", 0, None)
-        refresh_rollups(conn, concurrently=not first_load)
-        log.info("insight rollups refreshed in %.2f s", time.perf_counter() - step_started)
-    else:  # nothing was written: the summaries computed before this load still hold
+    if not changed and rollups_were_fresh:
+        # Nothing was written (the statements' triggers cleared the flag all the same): the
+        # summaries computed before this load still hold.
         mark_rollups_fresh(conn)
+    elif refresh:
+        # In this same transaction, so readers switch to the new rows and their summaries at
+        # once. A first load holds the tables exclusively anyway, so the faster non-concurrent
+        # refresh blocks nobody who could otherwise have read.
+        progress("rollups", 0, None)
+        recompute_rollups(conn, concurrently=not first_load)
+        summary.rollups = "refreshed"
+        log.info("insight rollups refreshed in %.2f s", time.perf_counter() - step_started)
+    else:
+        summary.rollups = "stale"
+        log.info(
+            "insight rollups left stale: the app refreshes them in the background "
+            "(or run `python -m app refresh-rollups`); insights stay exact meanwhile"
+        )
     counts = conn.exec_driver_sql(statements.TABLE_COUNTS).one()
     for table, count in zip(TABLES, counts, strict=True):
         summary.tables[table].total_after = int(count)

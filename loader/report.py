@@ -22,6 +22,14 @@ STAGE_LABELS = {
     "rollups": "refreshing insight rollups",
 }
 
+ROLLUP_NOTES = {
+    "refreshed": "insight rollups: refreshed",
+    "stale": (
+        "insight rollups: stale until refreshed by a running app (within seconds) or by "
+        "`python -m app refresh-rollups`; the insights stay exact meanwhile, only slower"
+    ),
+}
+
 
 class LoadProgress:
     """A rich progress bar fed by load_csv's progress callback (stderr, so stdout stays clean)."""
@@ -73,6 +81,8 @@ def print_summary(summary: LoadSummary, console: Console) -> None:
                 name, f"{change.inserted:,}", f"{change.updated:,}", f"{change.total_after:,}"
             )
         console.print(tables)
+    if summary.committed and summary.rollups in ROLLUP_NOTES:
+        console.print(ROLLUP_NOTES[summary.rollups])
     if summary.errors:
         shown = summary.errors[:20]
         console.print(f"[red]{summary.error_count:,} problem(s)[/], first {len(shown)}:")

@@ -24,6 +24,10 @@ from app.db.engine import make_engine
 from app.db.migrate import upgrade_to_head
 from app.db.url import normalize_url
 
+# The app's background rollup refresher would race the tests that hold rollups stale on purpose;
+# the tests that exercise it turn it on explicitly (tests/loader/test_rollup_refresh.py).
+os.environ.setdefault("ROLLUP_REFRESH_INTERVAL_S", "0")
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = Path(os.environ.get("ECOMMERCE_SAMPLES_DIR", REPO_ROOT.parent / "shared" / "data"))
 TEMPLATE_DB = "ecom_test_template"

@@ -200,23 +200,3 @@ def test_cli_reports_a_missing_file(kind: str, tmp_path: Path, empty_engine: Eng
     assert source.name in err, err
     assert any(k in err.lower() for k in ("does not exist", "not found", "no such", "not a file"))
     assert scalar(empty_engine, "SELECT count(*) FROM customers") == 0
-
-
-def test_insight_rollups_are_fresh_after_a_load_and_kept_when_nothing_changed(
-    empty_engine: Engine, sample_csv: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    fresh = "SELECT rollups_fresh()"
-    revenue = "SELECT sum(sales) FROM mv_daily_orders"
-    with caplog.at_level("INFO", logger="loader.load"):
-        load_csv(sample_csv, empty_engine)
-    assert scalar(empty_engine, fresh) is True
-    assert scalar(empty_engine, revenue) == scalar(
-        empty_engine, "SELECT sum(sales) FROM order_items"
-    )
-    assert "rollups refreshed" in caplog.text
-
-    caplog.clear()
-    with caplog.at_level("INFO", logger="loader.load"):
-        assert_nothing_written(load_csv(sample_csv, empty_engine))
-    assert scalar(empty_engine, fresh) is True
-    assert "rollups refreshed" not in caplog.text  # nothing changed: no recomputation

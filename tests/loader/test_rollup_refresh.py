@@ -1,0 +1,188 @@
+"""Who keeps the insight rollups fresh after a load, and that "fresh" never vouches for old data.
+
+By default a load leaves them stale (the insights answer from live aggregation, exactly); the app's
+background refresher, `python -m app refresh-rollups` or `--refresh-rollups` recompute them. A
+refresh waits for a running load and keeps loads out until it commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from app.config import Settings
+from app.db import engine as db_engine
+from app.db.engine import make_engine
+from app.db.roles import create_readonly_role, drop_role, role_url
+from app.main import create_app
+from app.services.rollups import RollupRefresher, refresh_if_stale
+from loader.load import load_csv
+from tests.loader.helpers import run_cli, scalar
+from tests.loader.test_idempotent import assert_nothing_written
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FRESH = "SELECT rollups_fresh()"
+BASE_SALES = "SELECT sum(sales) FROM order_items"
+ROLLUP_SALES = "SELECT sum(sales) FROM mv_daily_orders"  # the materialized view itself
+ANSWERED_SALES = "SELECT sum(sales) FROM rollup_daily_orders"  # what the insights read
+CHANGE_ONE_SALE = (
+    "UPDATE order_items SET sales = sales + 1 WHERE id = (SELECT min(id) FROM order_items)"
+)
+_roles = itertools.count()
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _change_one_sale(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(CHANGE_ONE_SALE))
+
+
+@pytest.fixture
+def stale_engine(new_database: Callable[..., Engine], sample_csv: Path) -> Engine:
+    engine = new_database()
+    summary = load_csv(sample_csv, engine)
+    assert summary.rollups == "stale"
+    return engine
+
+
+def test_a_load_leaves_them_stale_and_insights_exact_until_refreshed(
+    stale_engine: Engine, sample_csv: Path
+) -> None:
+    engine = stale_engine
+    assert scalar(engine, FRESH) is False
+    assert scalar(engine, ANSWERED_SALES) == scalar(engine, BASE_SALES)  # the live path
+
+    seconds = refresh_if_stale(engine)
+    assert seconds is not None and seconds > 0
+    assert scalar(engine, FRESH) is True
+    assert scalar(engine, ROLLUP_SALES) == scalar(engine, BASE_SALES)
+    assert refresh_if_stale(engine) is None  # fresh: nothing to do
+
+    again = load_csv(sample_csv, engine)  # changes nothing, so the rollups still hold
+    assert_nothing_written(again)
+    assert again.rollups == "unchanged"
+    assert scalar(engine, FRESH) is True
+
+
+def test_refresh_rollups_option_refreshes_in_the_load_transaction(
+    new_database: Callable[..., Engine], sample_csv: Path
+) -> None:
+    engine = new_database()
+    summary = load_csv(sample_csv, engine, refresh_rollups=True)
+    assert summary.rollups == "refreshed"
+    assert scalar(engine, FRESH) is True
+    assert scalar(engine, ROLLUP_SALES) == scalar(engine, BASE_SALES)
+
+
+def test_cli_option_and_summary_line(
+    new_database: Callable[..., Engine], sample_csv: Path, tmp_path: Path
+) -> None:
+    engine = new_database()
+    done = run_cli(engine, sample_csv, "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "insight rollups: stale" in " ".join(done.stdout.split())
+    _change_one_sale(engine)  # so that the second load has something to refresh for
+    done = run_cli(engine, sample_csv, "-q", "--refresh-rollups", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert scalar(engine, FRESH) is True
+    assert scalar(engine, ROLLUP_SALES) == scalar(engine, BASE_SALES)
+
+
+def test_app_command_refreshes_only_when_stale(stale_engine: Engine, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": stale_engine.url.render_as_string(hide_password=False),
+        "PYTHONPATH": str(REPO_ROOT),
+        "COLUMNS": "300",
+    }
+    command = [sys.executable, "-m", "app", "refresh-rollups"]
+    first = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert "refreshed in" in first.stdout
+    assert scalar(stale_engine, FRESH) is True
+    second = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr
+    assert "nothing to do" in second.stdout
+
+
+def test_refresh_waits_for_a_running_load_and_never_marks_older_data_fresh(
+    stale_engine: Engine,
+) -> None:
+    engine = stale_engine
+    outcome: list[float | None] = []
+    with engine.connect() as loader_conn:
+        loader_conn.exec_driver_sql(
+            "LOCK TABLE customers, products, orders, order_items IN SHARE ROW EXCLUSIVE MODE"
+        )  # what the loader takes (loader/statements.py LOCK_TABLES)
+        loader_conn.execute(text(CHANGE_ONE_SALE))
+        refresher = threading.Thread(target=lambda: outcome.append(refresh_if_stale(engine)))
+        refresher.start()
+        refresher.join(timeout=1.0)
+        assert refresher.is_alive(), "the refresh must wait for the uncommitted load"
+        loader_conn.commit()
+    refresher.join(timeout=60)
+    assert not refresher.is_alive() and outcome and outcome[0] is not None
+    assert scalar(engine, FRESH) is True
+    # The refresh ran after the load committed: the committed change is in the rollups.
+    assert scalar(engine, ROLLUP_SALES) == scalar(engine, BASE_SALES)
+
+
+def test_the_app_refreshes_stale_rollups_in_the_background(stale_engine: Engine) -> None:
+    engine = stale_engine
+    db_engine.set_engine(engine)
+    app = create_app(Settings(rollup_refresh_interval_s=0.1))
+    with TestClient(app):
+        assert _wait_until(lambda: scalar(engine, FRESH) is True), "not refreshed at start-up"
+        assert app.state.rollup_refresher.refreshes == 1
+        _change_one_sale(engine)  # a later write (a load) makes them stale again
+        assert _wait_until(lambda: scalar(engine, FRESH) is True), "not refreshed after a write"
+        assert scalar(engine, ROLLUP_SALES) == scalar(engine, BASE_SALES)
+        assert app.state.rollup_refresher.refreshes == 2
+
+
+def test_a_read_only_role_stops_the_refresher_with_one_warning(
+    stale_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    role = f"ro_refresh_{os.getpid()}_{next(_roles)}"
+    password = secrets.token_urlsafe(16)
+    create_readonly_role(stale_engine, role, password)
+    reader = make_engine(role_url(stale_engine, role, password))
+
+    async def run() -> bool:
+        refresher = RollupRefresher(0.05, engine=reader)
+        refresher.start()
+        await asyncio.sleep(1.0)
+        stopped = not refresher.running
+        await refresher.stop()
+        return stopped
+
+    try:
+        with caplog.at_level("WARNING", logger="app.services.rollups"):
+            assert asyncio.run(run()), "the refresher should stop, not retry forever"
+        warnings = [r for r in caplog.records if "may not refresh" in r.getMessage()]
+        assert len(warnings) == 1
+        assert scalar(stale_engine, FRESH) is False
+        assert scalar(stale_engine, ANSWERED_SALES) == scalar(stale_engine, BASE_SALES)
+    finally:
+        reader.dispose()
+        drop_role(stale_engine, role)
