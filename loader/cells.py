@@ -3,7 +3,7 @@
 Accepted spellings (the published file and the same file re-saved by a spreadsheet): dates
 `2018-01-02` or `1/2/2018` (month/day/year), times `10:56:33` or `8:38:49` (or `HH:MM`), numbers
 `140.0` or `140`. Digits are ASCII only, so PostgreSQL's own casts read every accepted value exactly
-as these rules do (see loader/statements.py, convert_stage).
+as these rules do (see loader/statements.py, _typed_rows).
 """
 
 from __future__ import annotations

@@ -190,12 +190,10 @@ def _derive(
     rollups_were_fresh = rollups_fresh(conn)  # before any write below clears the flag
     progress("derive", 0, 5)
     step_started = time.perf_counter()
-    conn.exec_driver_sql(statements.convert_stage(spellings))
-    conn.exec_driver_sql(statements.SORT_STAGE)
+    conn.exec_driver_sql(statements.sort_stage(spellings))
     conn.exec_driver_sql(statements.ANALYZE_STAGE)
     facts = conn.exec_driver_sql(statements.STAGE_FACTS).mappings().one()
     log.info("converted and sorted the valid rows in %.2f s", time.perf_counter() - step_started)
-    row_range = (int(facts["_first_row"]), int(facts["_last_row"]))
     for key, value in facts.items():
         if key.startswith("_"):
             continue
@@ -216,7 +214,7 @@ def _derive(
     step_started = time.perf_counter()
     first_load = bulk.table_is_empty(conn, "orders") and bulk.table_is_empty(conn, "order_items")
     if first_load:
-        orders, items = bulk.insert_fresh(conn, row_range[0], row_range[1])
+        orders, items = bulk.insert_fresh(conn, summary.facts["orders"])
     else:
         orders, items, conflicts = bulk.insert_more(conn)
         summary.facts["rows_clashing_with_stored_items"] = conflicts

@@ -7,7 +7,7 @@ Rules implemented here (documented in the README):
   go to the later row in the file); across loads, the newer (or equally new, later-loaded) wins.
 
 Speed: every rule above is answered by ONE sort of the staged rows by (customer, date, time, row),
-in `SORT_STAGE`: an order's rows are adjacent in it (position = row_number, first row = position 1)
+in `sort_stage`: an order's rows are adjacent in it (position = row_number, first row = position 1)
 and a customer's latest row is the last of the customer's run. Customer ids sort with the "C"
 collation (byte order), several times cheaper than a linguistic one for a million keys.
 """
@@ -59,16 +59,15 @@ def _priority(cell: str, spelling: Spelling) -> str:
     )
 
 
-def convert_stage(spellings: dict[str, Spelling]) -> str:
-    """CREATE the typed stage_rows from the valid raw rows. The casts cannot fail: every distinct
-    value was checked by loader.cells first, whose accepted spellings are what these casts read.
+def _typed_rows(spellings: dict[str, Spelling]) -> str:
+    """SELECT the valid raw rows with typed columns. The casts cannot fail: every distinct value
+    was checked by loader.cells first, whose accepted spellings are what these casts read.
     Assembled from fixed fragments chosen by `spellings`; no data is spliced into the SQL."""
 
     def cell(name: str) -> str:
         return _cell(name.lower(), spellings.get(name, Spelling()))
 
     return f"""
-CREATE TEMP TABLE stage_rows ON COMMIT DROP AS
 SELECT r.row_no::integer AS row_no,
        {cell("Customer_Id")} COLLATE "C" AS customer_id,
        {_date(cell("Order_Date"), spellings.get("Order_Date", Spelling()))} AS order_date,
@@ -92,11 +91,17 @@ WHERE NOT EXISTS (SELECT 1 FROM rejected_rows x WHERE x.row_no = r.row_no)
 """
 
 
-SORT_STAGE = """
+def sort_stage(spellings: dict[str, Spelling]) -> str:
+    """CREATE stage_items: the typed valid rows in (customer, date, time, row) order, each with
+    the window flags every rule reads. Typed in the same statement: no intermediate table.
+
+    order_seq numbers the orders in this same order, so orders and items can be inserted as they
+    are stored here and still arrive in primary-key order (no second sort of a million rows)."""
+    return f"""
 CREATE TEMP TABLE stage_items ON COMMIT DROP AS
 SELECT s.*,
        row_number() OVER by_order AS position,
-       first_value(row_no) OVER by_order AS order_first_row,
+       dense_rank() OVER all_orders AS order_seq,
        lead(row_no) OVER by_customer IS NULL AS is_customer_latest,
        (order_priority, payment_method, aging)
            IS DISTINCT FROM
@@ -108,10 +113,12 @@ SELECT s.*,
            (lag(gender, 1, gender) OVER by_customer,
             lag(device_type, 1, device_type) OVER by_customer,
             lag(login_type, 1, login_type) OVER by_customer) AS customer_changed
-FROM stage_rows s
+FROM ({_typed_rows(spellings)}) AS s
 WINDOW by_order AS (PARTITION BY customer_id, order_date, order_time ORDER BY row_no),
-       by_customer AS (PARTITION BY customer_id ORDER BY order_date, order_time, row_no)
+       by_customer AS (PARTITION BY customer_id ORDER BY order_date, order_time, row_no),
+       all_orders AS (ORDER BY customer_id, order_date, order_time)
 """
+
 
 ANALYZE_STAGE = "ANALYZE stage_items"
 
@@ -120,8 +127,6 @@ SELECT count(*) FILTER (WHERE position = 1) AS orders,
        count(*) FILTER (WHERE position = 2) AS multi_item_orders,
        count(*) FILTER (WHERE disagrees_with_order) AS rows_disagreeing_with_their_order,
        count(*) FILTER (WHERE is_customer_latest) AS customers,
-       min(row_no) AS "_first_row",
-       max(row_no) AS "_last_row",
        count(DISTINCT customer_id) FILTER (WHERE customer_changed)
            AS customers_with_changing_attributes,
        count(*) - count(aging) AS "blank Aging",
@@ -191,9 +196,10 @@ WITH written AS (
 SELECT count(*) FROM written
 """
 
-# First load (orders and items empty): one block of ids is reserved, one per staged row, and an
-# order's id is picked by its first row's number. Order ids thus follow the file (with gaps where
-# orders have several items), and each item knows its order's id without joining orders back.
+# First load (orders and items empty): one block of ids is reserved, one per order, and an order's
+# id is its order_seq in that block. Ids thus follow (customer, date, time), the order stage_items
+# is stored in, so both inserts append to the primary key in order, and each item knows its
+# order's id without joining orders back.
 RESERVE_ORDER_IDS = """
 SELECT setval(pg_get_serial_sequence('orders', 'id'),
               nextval(pg_get_serial_sequence('orders', 'id')) + %(count)s - 1) - %(count)s + 1
@@ -202,24 +208,23 @@ SELECT setval(pg_get_serial_sequence('orders', 'id'),
 INSERT_ORDERS_FRESH = """
 INSERT INTO orders
     (id, customer_id, order_date, order_time, order_priority, payment_method, aging)
-SELECT %(first_id)s + f.order_first_row - %(first_row)s, c.id,
+SELECT %(first_id)s + f.order_seq - 1, c.id,
        f.order_date, f.order_time, f.order_priority, f.payment_method, f.aging
 FROM stage_items f
 JOIN customers c ON c.customer_id = f.customer_id
 WHERE f.position = 1
-ORDER BY f.order_first_row
 """
 
-# Stored in order-id order: an order's items sit together on disk, so reading them by order
-# (the API's order pages, the rollups' per-order sums) scans instead of jumping around.
+# Stored in order-id order (stage_items' order): an order's items sit together on disk, so
+# reading them by order (the API's order pages, the rollups' per-order sums) scans instead of
+# jumping around.
 INSERT_ITEMS_FRESH = """
 INSERT INTO order_items
     (order_id, product_id, position, quantity, discount, sales, profit, shipping_cost)
-SELECT %(first_id)s + s.order_first_row - %(first_row)s, p.id,
+SELECT %(first_id)s + s.order_seq - 1, p.id,
        s.position, s.quantity, s.discount, s.sales, s.profit, s.shipping_cost
 FROM stage_items s
 JOIN products p ON p.product_category = s.product_category AND p.product_name = s.product_name
-ORDER BY s.order_first_row, s.position
 """
 
 _ITEMS_SELECT = """
