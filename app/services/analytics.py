@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from app.services.errors import InvalidParameterError
+from app.services.insights import filter_params
 from app.services.validation import DateRange
 from queries import load_query
 
@@ -41,6 +42,7 @@ class RevenueSummary:
     item_count: int
     date_from: dt.date | None
     date_to: dt.date | None
+    category: str | None
 
 
 def top_products(
@@ -49,8 +51,9 @@ def top_products(
     by: TopProductMetric | str = TopProductMetric.SALES,
     limit: int = 5,
     dates: DateRange = DateRange(),
+    category: str | None = None,
 ) -> list[TopProduct]:
-    """The `limit` best products by `by`, ties broken by product name."""
+    """The `limit` best products by `by` (of `category`, if given), ties broken by name."""
     try:
         metric = TopProductMetric(by)
     except ValueError:
@@ -60,21 +63,18 @@ def top_products(
         raise InvalidParameterError("limit", f"must be between 1 and {TOP_PRODUCTS_MAX}")
     rows = session.execute(
         load_query("top_products"),
-        {
-            "by": metric.value,
-            "limit": limit,
-            "date_from": dates.date_from,
-            "date_to": dates.date_to,
-        },
+        {"by": metric.value, "limit": limit, **filter_params(dates, category)},
     ).all()
     return [TopProduct(*row) for row in rows]
 
 
-def revenue_summary(session: Session, dates: DateRange = DateRange()) -> RevenueSummary:
-    """Revenue (sum of recorded sales), profit, shipping, order and item counts in a date range."""
-    row = session.execute(
-        load_query("revenue"), {"date_from": dates.date_from, "date_to": dates.date_to}
-    ).one()
+def revenue_summary(
+    session: Session, dates: DateRange = DateRange(), *, category: str | None = None
+) -> RevenueSummary:
+    """Revenue (sum of recorded sales), profit, shipping, order and item counts in a date range;
+    with a category, of its items and the orders holding one."""
+    params = filter_params(dates, category)
+    row = session.execute(load_query("revenue"), params).one()
     return RevenueSummary(
         total_revenue=row.total_revenue,
         total_profit=row.total_profit,
@@ -83,4 +83,5 @@ def revenue_summary(session: Session, dates: DateRange = DateRange()) -> Revenue
         item_count=row.item_count,
         date_from=dates.date_from,
         date_to=dates.date_to,
+        category=params["category"],
     )

@@ -5,6 +5,10 @@ REST, GraphQL and the CLI all call these. Money is Decimal; percentages are Deci
 2 places by PostgreSQL. The statements read the rollups of migration 0002 (see
 `app.services.rollups`), which answer from materialized views when fresh and from the base
 tables otherwise.
+
+Most insights take the same optional filters: an order-date range (`DateRange`, inclusive) and a
+product category. Their exact meaning per insight is in each SQL file's header and in
+`queries/README.md`; an unknown category gives empty or zero answers, never an error.
 """
 
 from __future__ import annotations
@@ -180,11 +184,23 @@ def _rows(session: Session, name: str, params: dict[str, Any] | None = None) -> 
     return session.execute(load_query(name), params or {}).all()
 
 
-def customers_overview(session: Session) -> CustomersOverview:
-    """Customer count, customers per device type, share of each login type."""
+def filter_params(dates: DateRange, category: str | None) -> dict[str, Any]:
+    """The bound parameters of the shared filters (`date_from`, `date_to`, `category`)."""
+    return {
+        "date_from": dates.date_from,
+        "date_to": dates.date_to,
+        "category": text_filter("category", category),
+    }
+
+
+def customers_overview(
+    session: Session, *, dates: DateRange = DateRange(), category: str | None = None
+) -> CustomersOverview:
+    """Customer count, customers per device type, share of each login type; with a filter, only
+    the customers with an order in the range (holding an item of the category)."""
     total = 0
     groups: dict[str, list[Share]] = {"device_type": [], "login_type": []}
-    for row in _rows(session, "customers_overview"):
+    for row in _rows(session, "customers_overview", filter_params(dates, category)):
         if row.dimension == "all":
             total = int(row.customers)
         else:
@@ -192,12 +208,20 @@ def customers_overview(session: Session) -> CustomersOverview:
     return CustomersOverview(total, groups["device_type"], groups["login_type"])
 
 
-def top_categories(session: Session, *, limit: int = 3) -> list[CategoryRevenue]:
-    """The `limit` categories with the most revenue; ties broken by name."""
+def top_categories(
+    session: Session,
+    *,
+    limit: int = 3,
+    dates: DateRange = DateRange(),
+    category: str | None = None,
+) -> list[CategoryRevenue]:
+    """The `limit` categories with the most revenue in the date range; ties broken by name. With
+    a category, only its row, with its rank and share among all categories."""
     _check_limit(limit)
+    params = {"limit": limit, **filter_params(dates, category)}
     return [
         CategoryRevenue(
-            rank=rank,
+            rank=int(row.rank),
             category=row.category,
             item_count=int(row.item_count),
             total_quantity=int(row.total_quantity),
@@ -205,7 +229,7 @@ def top_categories(session: Session, *, limit: int = 3) -> list[CategoryRevenue]
             total_profit=row.total_profit,
             revenue_share_pct=row.share_pct,
         )
-        for rank, row in enumerate(_rows(session, "top_categories", {"limit": limit}), start=1)
+        for row in _rows(session, "top_categories", params)
     ]
 
 
@@ -218,9 +242,12 @@ def profit_margins(session: Session, *, limit: int | None = None) -> list[Produc
     ]
 
 
-def orders_overview(session: Session) -> OrdersOverview:
-    """Order counts and sizes, revenue, profit, share of High/Critical orders."""
-    row = _rows(session, "orders_overview")[0]
+def orders_overview(
+    session: Session, *, dates: DateRange = DateRange(), category: str | None = None
+) -> OrdersOverview:
+    """Order counts and sizes, revenue, profit, share of High/Critical orders; with a category,
+    the orders holding one of its items and, for the amounts, only those items."""
+    row = _rows(session, "orders_overview", filter_params(dates, category))[0]
     return OrdersOverview(
         order_count=int(row.order_count),
         item_count=int(row.item_count),
@@ -257,9 +284,12 @@ def discount_reading(sales_r: Decimal | None, quantity_r: Decimal | None, item_c
     )
 
 
-def discount_impact(session: Session) -> DiscountImpact:
-    """Items grouped by discount level, the correlations, and their one-line reading."""
-    rows = _rows(session, "discount_impact")
+def discount_impact(
+    session: Session, *, dates: DateRange = DateRange(), category: str | None = None
+) -> DiscountImpact:
+    """Items (of the date range and category) grouped by discount level, the correlations, and
+    their one-line reading."""
+    rows = _rows(session, "discount_impact", filter_params(dates, category))
     levels = [
         DiscountLevel(
             discount=row.discount,
@@ -292,13 +322,7 @@ def revenue_trend(
     except ValueError:
         allowed = ", ".join(g.value for g in Granularity)
         raise InvalidParameterError("granularity", f"must be one of {allowed}") from None
-    category = text_filter("category", category)
-    params = {
-        "granularity": grain.value,
-        "date_from": dates.date_from,
-        "date_to": dates.date_to,
-        "category": category,
-    }
+    params = {"granularity": grain.value, **filter_params(dates, category)}
     points = [
         TrendPoint(
             period_start=row.period_start,
@@ -309,7 +333,7 @@ def revenue_trend(
         )
         for row in _rows(session, "revenue_trend", params)
     ]
-    return RevenueTrend(grain, dates.date_from, dates.date_to, category, points)
+    return RevenueTrend(grain, dates.date_from, dates.date_to, params["category"], points)
 
 
 def customer_lifetime_value(session: Session, *, limit: int = 10) -> CustomerLifetimeValue:
@@ -343,10 +367,13 @@ def customer_lifetime_value(session: Session, *, limit: int = 10) -> CustomerLif
     return CustomerLifetimeValue(top, distribution)
 
 
-def purchase_behaviour(session: Session) -> PurchaseBehaviour:
-    """Customers, orders, revenue and order value by device, login type and payment method."""
+def purchase_behaviour(
+    session: Session, *, dates: DateRange = DateRange(), category: str | None = None
+) -> PurchaseBehaviour:
+    """Customers, orders, revenue and order value by device, login type and payment method, over
+    the orders in the range (holding an item of the category; revenue: the category's items)."""
     groups: dict[str, list[Segment]] = {"device_type": [], "login_type": [], "payment_method": []}
-    for row in _rows(session, "purchase_behaviour"):
+    for row in _rows(session, "purchase_behaviour", filter_params(dates, category)):
         groups[row.dimension].append(
             Segment(
                 value=row.value,

@@ -4,6 +4,12 @@ Built on `tests.api.expected.Expected` (rows, derived orders, customers with the
 attributes, products). Sums are exact Decimals; ratios are exact Fractions rounded half away from
 zero to 2 decimals (percentages, averages, money) or 4 (correlations), as PostgreSQL's ROUND does.
 Outputs use the API's JSON shapes (money and percentages as 2-decimal strings).
+
+Filters (`Filters`: an order-date range and a category) are applied to the CSV rows, as the
+insights define them: the items considered are the rows in the range (of the category); the
+orders considered are the orders of those rows, with their order-level fields (priority, payment)
+as derived from all their rows; the customers considered are those orders' customers, with their
+latest attributes over the whole file. Without filters these are every row, order and customer.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
@@ -20,6 +27,45 @@ import pandas as pd
 from tests.api.expected import ORDER_KEY, Expected, dsum, isum
 
 PERCENTILES = {"p25": "0.25", "p50": "0.5", "p75": "0.75", "p90": "0.9", "p99": "0.99"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    category: str | None = None
+
+    def params(self) -> dict[str, str]:
+        """As REST query parameters."""
+        values = {"date_from": self.date_from, "date_to": self.date_to, "category": self.category}
+        return {k: str(v) for k, v in values.items() if v is not None}
+
+    def variables(self) -> dict[str, str | None]:
+        """As GraphQL variables."""
+        params = self.params()
+        return {"dateFrom": params.get("date_from"), "dateTo": params.get("date_to"),
+                "category": self.category}  # fmt: skip
+
+
+NONE = Filters()
+
+
+def items(exp: Expected, f: Filters = NONE) -> pd.DataFrame:
+    """The rows considered: order date in the range and, with a category, of that category."""
+    rows = exp.rows_between(f.date_from, f.date_to)
+    return rows if f.category is None else rows[rows["Product_Category"] == f.category]
+
+
+def orders(exp: Expected, f: Filters = NONE) -> pd.DataFrame:
+    """The orders considered (holding a row considered), with their own order-level fields."""
+    keys = pd.MultiIndex.from_frame(items(exp, f)[ORDER_KEY]).unique()
+    return exp.orders[exp.orders.index.isin(keys)]
+
+
+def customers(exp: Expected, f: Filters = NONE) -> pd.DataFrame:
+    """The customers of the orders considered, with their latest attributes (whole file)."""
+    ids = set(items(exp, f)["Customer_Id"])
+    return exp.customers[exp.customers.index.isin(ids)]
 
 
 def rounded(value: Fraction | Decimal | int | None, places: int = 2) -> str | None:
@@ -49,6 +95,11 @@ def recorded(value: Any) -> bool:
     return value is not None and value != "" and not (isinstance(value, float) and pd.isna(value))
 
 
+def with_recorded(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows whose `column` is recorded (a boolean mask, so an empty frame stays a frame)."""
+    return frame[frame[column].map(recorded).astype(bool)]
+
+
 def groups(frame: pd.DataFrame, by: str | list[str]) -> list[tuple[Any, pd.DataFrame]]:
     """(key, rows) per group, keys ascending (untyped keys: pandas' stubs are too wide)."""
     return sorted(((key, rows) for key, rows in frame.groupby(by)), key=lambda g: g[0])
@@ -59,10 +110,11 @@ def _ranked(counts: Iterable[tuple[str, int]], total: int) -> list[tuple[str, in
     return [(value, count, pct(count, total)) for value, count in ordered]
 
 
-def customers_overview(exp: Expected) -> dict[str, Any]:
-    out: dict[str, Any] = {"total_customers": len(exp.customers)}
+def customers_overview(exp: Expected, f: Filters = NONE) -> dict[str, Any]:
+    considered = customers(exp, f)
+    out: dict[str, Any] = {"total_customers": len(considered)}
     for key, column in (("by_device_type", "device_type"), ("by_login_type", "login_type")):
-        values = [v for v in exp.customers[column] if recorded(v)]
+        values = [v for v in considered[column] if recorded(v)]
         counts = pd.Series(values, dtype=object).value_counts()
         out[key] = [
             {"value": value, "customers": count, "share_pct": share}
@@ -73,10 +125,12 @@ def customers_overview(exp: Expected) -> dict[str, Any]:
     return out
 
 
-def top_categories(exp: Expected, limit: int) -> list[dict[str, Any]]:
-    total = dsum(exp.rows["Sales"])
+def top_categories(exp: Expected, limit: int, f: Filters = NONE) -> list[dict[str, Any]]:
+    """Ranked, with shares, among every category in the date range; then only `f.category`."""
+    in_range = items(exp, Filters(f.date_from, f.date_to))
+    total = dsum(in_range["Sales"])
     found = []
-    for category, rows in groups(exp.rows, "Product_Category"):
+    for category, rows in groups(in_range, "Product_Category"):
         revenue = dsum(rows["Sales"])
         found.append(
             {
@@ -90,7 +144,8 @@ def top_categories(exp: Expected, limit: int) -> list[dict[str, Any]]:
             }
         )
     found.sort(key=lambda g: g.pop("_key"))
-    return [{"rank": i, **g} for i, g in enumerate(found[:limit], start=1)]
+    ranked = [{"rank": i, **g} for i, g in enumerate(found, start=1)]
+    return [g for g in ranked if f.category in (None, g["category"])][:limit]
 
 
 def profit_margins(exp: Expected) -> list[dict[str, Any]]:
@@ -114,22 +169,22 @@ def profit_margins(exp: Expected) -> list[dict[str, Any]]:
     return [{"rank": i, **p} for i, p in enumerate(products, start=1)]
 
 
-def orders_overview(exp: Expected) -> dict[str, Any]:
-    orders, rows = exp.orders, exp.rows
+def orders_overview(exp: Expected, f: Filters = NONE) -> dict[str, Any]:
+    considered, rows = orders(exp, f), items(exp, f)
     with_quantity = rows.groupby(ORDER_KEY)["Quantity"].agg(lambda q: any(map(recorded, q)))
     revenue, quantity = dsum(rows["Sales"]), isum(rows["Quantity"])
-    urgent = int(orders["priority"].isin(["High", "Critical"]).sum())
+    urgent = int(considered["priority"].isin(["High", "Critical"]).sum())
     return {
-        "order_count": len(orders),
+        "order_count": len(considered),
         "item_count": len(rows),
         "total_quantity": quantity,
         "avg_quantity_per_order": ratio(quantity, int(with_quantity.sum())),
-        "avg_items_per_order": ratio(len(rows), len(orders)),
+        "avg_items_per_order": ratio(len(rows), len(considered)),
         "total_revenue": rounded(revenue),
         "total_profit": rounded(dsum(rows["Profit"])),
-        "average_order_value": ratio(revenue, len(orders)),
+        "average_order_value": ratio(revenue, len(considered)),
         "high_or_critical_orders": urgent,
-        "high_or_critical_pct": pct(urgent, len(orders)),
+        "high_or_critical_pct": pct(urgent, len(considered)),
     }
 
 
@@ -150,8 +205,9 @@ def _pearson(pairs: list[tuple[Decimal, Decimal]]) -> str | None:
         return f"{r.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP):.4f}"
 
 
-def discount_impact(exp: Expected) -> dict[str, Any]:
-    rows = exp.rows[[recorded(d) for d in exp.rows["Discount"]]]
+def discount_impact(exp: Expected, f: Filters = NONE) -> dict[str, Any]:
+    considered = items(exp, f)
+    rows = with_recorded(considered, "Discount")
     levels = []
     for discount, group in groups(rows, "Discount"):
         sales = [s for s in group["Sales"] if recorded(s)]
@@ -248,7 +304,7 @@ def customer_lifetime_value(exp: Expected, limit: int) -> dict[str, Any]:
 
 def _segments(frame: pd.DataFrame, column: str) -> list[dict[str, Any]]:
     """frame: one row per order with `column`, Customer_Id, total_sales."""
-    frame = frame[[recorded(v) for v in frame[column]]]
+    frame = with_recorded(frame, column)
     total = len(frame)
     out = []
     for value, group in groups(frame, column):
@@ -266,12 +322,53 @@ def _segments(frame: pd.DataFrame, column: str) -> list[dict[str, Any]]:
     return sorted(out, key=lambda s: (-s["orders"], s["value"]))
 
 
-def purchase_behaviour(exp: Expected) -> dict[str, Any]:
-    orders = exp.orders.reset_index()
+def purchase_behaviour(exp: Expected, f: Filters = NONE) -> dict[str, Any]:
+    # Revenue per order: of its rows considered (with a category, only the category's).
+    revenue = items(exp, f).groupby(ORDER_KEY)["Sales"].agg(dsum).rename("revenue")
+    frame = orders(exp, f).drop(columns="total_sales").join(revenue)
+    frame = frame.rename(columns={"revenue": "total_sales"}).reset_index()
     # Device and login type: the customer's latest attributes, applied to all their orders.
-    orders = orders.join(exp.customers[["device_type", "login_type"]], on="Customer_Id")
+    frame = frame.join(exp.customers[["device_type", "login_type"]], on="Customer_Id")
     return {
-        "by_device_type": _segments(orders, "device_type"),
-        "by_login_type": _segments(orders, "login_type"),
-        "by_payment_method": _segments(orders, "payment_method"),
+        "by_device_type": _segments(frame, "device_type"),
+        "by_login_type": _segments(frame, "login_type"),
+        "by_payment_method": _segments(frame, "payment_method"),
     }
+
+
+def revenue(exp: Expected, f: Filters = NONE) -> dict[str, Any]:
+    """/analytics/revenue/: the rows considered, and the orders holding one."""
+    rows = items(exp, f)
+    return {
+        "total_revenue": rounded(dsum(rows["Sales"])),
+        "total_profit": rounded(dsum(rows["Profit"])),
+        "total_shipping_cost": rounded(dsum(rows["Shipping_Cost"])),
+        "order_count": len(orders(exp, f)),
+        "item_count": len(rows),
+        "date_from": f.params().get("date_from"),
+        "date_to": f.params().get("date_to"),
+        "category": f.category,
+    }
+
+
+def top_products(exp: Expected, by: str, limit: int, f: Filters = NONE) -> list[dict[str, Any]]:
+    """/analytics/top-products/ items without product ids: ties by name, then category."""
+    found = []
+    for (category, name), rows in groups(items(exp, f), ["Product_Category", "Product"]):
+        totals: dict[str, Decimal | int] = {
+            "sales": dsum(rows["Sales"]),
+            "quantity": isum(rows["Quantity"]),
+            "profit": dsum(rows["Profit"]),
+        }
+        found.append(
+            {
+                "product_name": name,
+                "product_category": category,
+                "total_sales": rounded(totals["sales"]),
+                "total_quantity": totals["quantity"],
+                "total_profit": rounded(totals["profit"]),
+                "_key": (-totals[by], name, category),
+            }
+        )
+    found.sort(key=lambda p: p.pop("_key"))
+    return [{"rank": i, **p} for i, p in enumerate(found[:limit], start=1)]

@@ -3,6 +3,7 @@ attributes drift, blank Quantity / Discount cells (NULLs the insights must ignor
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,11 @@ from app.db import engine as db_engine
 from app.main import app
 from app.services.rollups import refresh_rollups
 from bench.synth import Quirks, generate
-from tests.api.expected import Expected
+from tests.api.expected import ORDER_KEY, Expected
 from tests.insights import expected as exp
+from tests.insights.expected import Filters
+from tests.insights.test_filters import CASES as FILTERED_CASES
+from tests.insights.test_filters import get as filtered
 
 QUIRKS = Quirks(
     adjacent_item=0.15, distant_item=0.1, customer_drift=0.2, blanks_per_published_file=4000
@@ -97,3 +101,25 @@ def test_profit_margins_match_pandas(synthetic_client: TestClient, synthetic: Ex
     items = synthetic_client.get("/analytics/profit-margins/").json()["items"]
     got = [{k: v for k, v in item.items() if k != "product_id"} for item in items]
     assert got == exp.profit_margins(synthetic)
+
+
+SYNTHETIC_FILTERS = {
+    "range": Filters(dt.date(2018, 3, 1), dt.date(2018, 8, 31)),
+    "category": Filters(category="Electronic"),
+    "category+range": Filters(dt.date(2018, 2, 1), dt.date(2018, 6, 30), "Fashion"),
+}
+
+
+def test_orders_mix_categories(synthetic: Expected) -> None:
+    """So "orders holding an item of the category" and "the category's items" differ."""
+    per_order = synthetic.rows.groupby(ORDER_KEY)["Product_Category"].nunique()
+    assert (per_order > 1).sum() > 50
+
+
+@pytest.mark.parametrize("filters", SYNTHETIC_FILTERS)
+@pytest.mark.parametrize("name", FILTERED_CASES)
+def test_filtered_insight_matches_pandas(
+    synthetic_client: TestClient, synthetic: Expected, name: str, filters: str
+) -> None:
+    f = SYNTHETIC_FILTERS[filters]
+    assert filtered(synthetic_client, name, f) == FILTERED_CASES[name][3](synthetic, f)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
 from app.api.graphql.context import Context
 from app.api.graphql.inputs import TopProductsBy
-from app.api.graphql.insights import InsightFields
+from app.api.graphql.insights import CATEGORY, InsightFields
 from app.api.graphql.loaders import ProductRef
 from app.api.graphql.types import Product, money
 from app.services import analytics as service
@@ -21,7 +22,10 @@ from app.services.validation import DateRange
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.type(description="Totals over all orders, or those dated in [dateFrom, dateTo].")
+@strawberry.type(
+    description="Totals over all orders, or those dated in [dateFrom, dateTo]; with a category, "
+    "its items and the orders holding one."
+)
 class Revenue:
     total_revenue: Decimal = strawberry.field(description="Sum of recorded line sales.")
     total_profit: Decimal
@@ -30,6 +34,7 @@ class Revenue:
     item_count: int
     date_from: dt.date | None
     date_to: dt.date | None
+    category: str | None
 
 
 @strawberry.type
@@ -45,9 +50,15 @@ class TopProduct:
 class Analytics(InsightFields):  # the insights' fields: app/api/graphql/insights.py
     @strawberry.field
     async def revenue(
-        self, info: Info, date_from: dt.date | None = None, date_to: dt.date | None = None
+        self,
+        info: Info,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
     ) -> Revenue:
-        summary = await info.context.db.run(service.revenue_summary, DateRange(date_from, date_to))
+        summary = await info.context.db.run(
+            service.revenue_summary, DateRange(date_from, date_to), category=category
+        )
         return Revenue(
             total_revenue=money(summary.total_revenue),
             total_profit=money(summary.total_profit),
@@ -56,6 +67,7 @@ class Analytics(InsightFields):  # the insights' fields: app/api/graphql/insight
             item_count=summary.item_count,
             date_from=summary.date_from,
             date_to=summary.date_to,
+            category=summary.category,
         )
 
     @strawberry.field(description="The best products by `by`; ties broken by product name.")
@@ -66,10 +78,11 @@ class Analytics(InsightFields):  # the insights' fields: app/api/graphql/insight
         by: TopProductsBy = TopProductsBy.SALES,
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
+        category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
     ) -> list[TopProduct]:
         dates = DateRange(date_from, date_to)
         rows = await info.context.db.run(
-            service.top_products, by=by.value, limit=limit, dates=dates
+            service.top_products, by=by.value, limit=limit, dates=dates, category=category
         )
         return [
             TopProduct(

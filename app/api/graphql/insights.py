@@ -1,7 +1,9 @@
 """The insights under `analytics { … }`: the same service functions (and SQL files) as REST.
 
 `InsightFields` is a base of `Analytics` (analytics.py). Amounts, averages and percentages are
-Decimal scalars serialised as strings with 2 decimals, correlations with 4, as in REST.
+Decimal scalars serialised as strings with 2 decimals, correlations with 4, as in REST. The
+filters `dateFrom`, `dateTo` (inclusive) and `category` mean what they mean in REST: the service
+functions (and their SQL) are the same.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
@@ -184,16 +186,43 @@ class PurchaseBehaviour:
     by_payment_method: list[Segment]
 
 
+CATEGORY = "Only orders holding an item of this category (amounts: only its items)."
+
+
+def _filters(date_from: dt.date | None, date_to: dt.date | None) -> DateRange:
+    return DateRange(date_from, date_to)  # from after to: InvalidParameterError, BAD_USER_INPUT
+
+
 @strawberry.type
 class InsightFields:
     @strawberry.field(description="Customer count, per device type, share of each login type.")
-    async def customers(self, info: Info) -> CustomersInsight:
-        result = await info.context.db.run(service.customers_overview)
+    async def customers(
+        self,
+        info: Info,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
+    ) -> CustomersInsight:
+        result = await info.context.db.run(
+            service.customers_overview, dates=_filters(date_from, date_to), category=category
+        )
         return _build(CustomersInsight, result, by_device_type=Share, by_login_type=Share)
 
     @strawberry.field(description="Categories by revenue; ties broken by name.")
-    async def top_categories(self, info: Info, limit: int = 3) -> list[CategoryRevenue]:
-        rows = await info.context.db.run(service.top_categories, limit=limit)
+    async def top_categories(
+        self,
+        info: Info,
+        limit: int = 3,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
+    ) -> list[CategoryRevenue]:
+        rows = await info.context.db.run(
+            service.top_categories,
+            limit=limit,
+            dates=_filters(date_from, date_to),
+            category=category,
+        )
         return [_build(CategoryRevenue, row) for row in rows]
 
     @strawberry.field(description="Products by profit margin, best first; all without limit.")
@@ -202,12 +231,29 @@ class InsightFields:
         return [_build(ProductMargin, row) for row in rows]
 
     @strawberry.field(description="Order sizes, revenue, profit, share of High/Critical orders.")
-    async def orders(self, info: Info) -> OrdersInsight:
-        return _build(OrdersInsight, await info.context.db.run(service.orders_overview))
+    async def orders(
+        self,
+        info: Info,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
+    ) -> OrdersInsight:
+        result = await info.context.db.run(
+            service.orders_overview, dates=_filters(date_from, date_to), category=category
+        )
+        return _build(OrdersInsight, result)
 
     @strawberry.field(description="Sales, profit, quantity per discount level; correlations.")
-    async def discount_impact(self, info: Info) -> DiscountImpact:
-        result = await info.context.db.run(service.discount_impact)
+    async def discount_impact(
+        self,
+        info: Info,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
+    ) -> DiscountImpact:
+        result = await info.context.db.run(
+            service.discount_impact, dates=_filters(date_from, date_to), category=category
+        )
         return _build(DiscountImpact, result, levels=DiscountLevel)
 
     @strawberry.field(description="Revenue, profit, orders per period; oldest first.")
@@ -217,11 +263,13 @@ class InsightFields:
         granularity: Granularity = service.Granularity.MONTH,  # type: ignore[valid-type]
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
-        category: str | None = None,
+        category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
     ) -> RevenueTrend:
-        dates = DateRange(date_from, date_to)
         trend = await info.context.db.run(
-            service.revenue_trend, granularity=granularity, dates=dates, category=category
+            service.revenue_trend,
+            granularity=granularity,
+            dates=_filters(date_from, date_to),
+            category=category,
         )
         return _build(RevenueTrend, trend, points=TrendPoint)
 
@@ -241,7 +289,15 @@ class InsightFields:
         return CustomerLifetimeValue(top=top, distribution=distribution)
 
     @strawberry.field(description="By device and login type (customer's), payment-method mix.")
-    async def purchase_behaviour(self, info: Info) -> PurchaseBehaviour:
-        result = await info.context.db.run(service.purchase_behaviour)
+    async def purchase_behaviour(
+        self,
+        info: Info,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
+    ) -> PurchaseBehaviour:
+        result = await info.context.db.run(
+            service.purchase_behaviour, dates=_filters(date_from, date_to), category=category
+        )
         groups = dict.fromkeys(("by_device_type", "by_login_type", "by_payment_method"), Segment)
         return _build(PurchaseBehaviour, result, **groups)

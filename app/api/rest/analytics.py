@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.api.rest.deps import date_range
 from app.api.rest.errors import problem_responses
+from app.api.rest.insights import NO_FILTER, Category
 from app.api.rest.schemas import RevenueOut, TopProductOut, TopProductsOut
 from app.db.engine import get_session
 from app.services import analytics as service
@@ -34,9 +35,10 @@ def top_products(
         int,
         Query(ge=1, le=service.TOP_PRODUCTS_MAX, description="How many (1..100).", examples=[5]),
     ] = 5,
+    category: Category = None,
 ) -> TopProductsOut:
-    """Best products first; ties broken by product name."""
-    rows = service.top_products(session, by=by, limit=limit, dates=dates)
+    """Best products first (only the category's, if given); ties broken by product name."""
+    rows = service.top_products(session, by=by, limit=limit, dates=dates, category=category)
     return TopProductsOut(
         by=by.value,
         limit=limit,
@@ -63,10 +65,12 @@ def top_products(
 )
 def revenue(
     session: Annotated[Session, Depends(get_session)],
-    dates: Annotated[DateRange, Depends(date_range)],
+    dates: Annotated[DateRange, Depends(date_range)] = NO_FILTER,
+    category: Category = None,
 ) -> RevenueOut:
-    """Totals over all orders, or those whose date lies in [date_from, date_to]."""
-    summary = service.revenue_summary(session, dates)
+    """Totals over all orders, or those whose date lies in [date_from, date_to]; with a
+    category, its items and the orders holding one."""
+    summary = service.revenue_summary(session, dates, category=category)
     return RevenueOut(
         total_revenue=summary.total_revenue,
         total_profit=summary.total_profit,
@@ -75,4 +79,5 @@ def revenue(
         item_count=summary.item_count,
         date_from=summary.date_from,
         date_to=summary.date_to,
+        category=summary.category,
     )

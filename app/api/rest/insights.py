@@ -2,6 +2,9 @@
 
 Thin: each route validates its query parameters, calls one `app.services.insights` function
 (which runs one SQL file from `queries/`) and shapes the dataclasses into response models.
+Every route but profit margins and customer lifetime value takes the same optional filters:
+`date_from` / `date_to` (order dates, inclusive, YYYY-MM-DD; from after to → 422) and `category`
+(an unknown category → empty or zero results).
 """
 
 from __future__ import annotations
@@ -31,6 +34,16 @@ from app.services.validation import DateRange
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
 SessionDep = Annotated[Session, Depends(get_session)]
+DatesDep = Annotated[DateRange, Depends(date_range)]
+Category = Annotated[
+    str | None,
+    Query(
+        description="Only orders holding an item of this product category (and, for amounts, "
+        "only its items); an unknown category gives empty or zero results.",
+        examples=["Fashion"],
+    ),
+]
+NO_FILTER = DateRange()
 
 
 def _limit(default: int, description: str) -> object:
@@ -41,11 +54,15 @@ def _limit(default: int, description: str) -> object:
     "/customers/",
     response_model=CustomersOut,
     summary="Customers: count, per device type, share of each login type",
-    responses=problem_responses(),
+    responses=problem_responses(422),
 )
-def customers(session: SessionDep) -> CustomersOut:
-    """Device and login type are the customer's latest; unrecorded values are left out."""
-    return CustomersOut.model_validate(asdict(service.customers_overview(session)))
+def customers(
+    session: SessionDep, dates: DatesDep = NO_FILTER, category: Category = None
+) -> CustomersOut:
+    """Device and login type are the customer's latest; unrecorded values are left out. With a
+    filter, only the customers with an order in the range (holding an item of the category)."""
+    overview = service.customers_overview(session, dates=dates, category=category)
+    return CustomersOut.model_validate(asdict(overview))
 
 
 @router.get(
@@ -57,9 +74,12 @@ def customers(session: SessionDep) -> CustomersOut:
 def top_categories(
     session: SessionDep,
     limit: Annotated[int, _limit(3, "How many categories (1..100).")] = 3,
+    dates: DatesDep = NO_FILTER,
+    category: Category = None,
 ) -> TopCategoriesOut:
-    """Most revenue first; ties broken by category name."""
-    rows = service.top_categories(session, limit=limit)
+    """Most revenue in the date range first; ties broken by category name. With a category, only
+    its row, keeping its rank and its share of all categories' revenue."""
+    rows = service.top_categories(session, limit=limit, dates=dates, category=category)
     return TopCategoriesOut.model_validate({"limit": limit, "items": [asdict(r) for r in rows]})
 
 
@@ -82,22 +102,30 @@ def profit_margins(
     "/orders/",
     response_model=OrdersOut,
     summary="Orders: average size, revenue, profit, share of High/Critical priority",
-    responses=problem_responses(),
+    responses=problem_responses(422),
 )
-def orders(session: SessionDep) -> OrdersOut:
-    """An order is the CSV rows sharing customer, date and time."""
-    return OrdersOut.model_validate(asdict(service.orders_overview(session)))
+def orders(
+    session: SessionDep, dates: DatesDep = NO_FILTER, category: Category = None
+) -> OrdersOut:
+    """An order is the CSV rows sharing customer, date and time. With a category: the orders
+    holding one of its items; items, units, revenue and profit are its items only."""
+    overview = service.orders_overview(session, dates=dates, category=category)
+    return OrdersOut.model_validate(asdict(overview))
 
 
 @router.get(
     "/discount-impact/",
     response_model=DiscountImpactOut,
     summary="Sales, profit and quantity per discount level; does discount drive sales?",
-    responses=problem_responses(),
+    responses=problem_responses(422),
 )
-def discount_impact(session: SessionDep) -> DiscountImpactOut:
-    """Grouped by discount; `reading` is derived from the correlations, not written by hand."""
-    return DiscountImpactOut.model_validate(asdict(service.discount_impact(session)))
+def discount_impact(
+    session: SessionDep, dates: DatesDep = NO_FILTER, category: Category = None
+) -> DiscountImpactOut:
+    """Items of the range (and category) grouped by discount; `reading` is derived from the
+    correlations, not written by hand."""
+    impact = service.discount_impact(session, dates=dates, category=category)
+    return DiscountImpactOut.model_validate(asdict(impact))
 
 
 @router.get(
@@ -108,15 +136,12 @@ def discount_impact(session: SessionDep) -> DiscountImpactOut:
 )
 def revenue_trend(
     session: SessionDep,
-    dates: Annotated[DateRange, Depends(date_range)],
+    dates: DatesDep,
     granularity: Annotated[
         service.Granularity,
         Query(description="day, week (ISO, from Monday) or month.", examples=["month"]),
     ] = service.Granularity.MONTH,
-    category: Annotated[
-        str | None,
-        Query(description="Only this product category's items.", examples=["Fashion"]),
-    ] = None,
+    category: Category = None,
 ) -> RevenueTrendOut:
     """Oldest period first; periods without orders are left out."""
     trend = service.revenue_trend(session, granularity=granularity, dates=dates, category=category)
@@ -142,8 +167,13 @@ def customer_lifetime_value(
     "/purchase-behaviour/",
     response_model=PurchaseBehaviourOut,
     summary="Customers, orders, revenue by device and login type; payment-method mix",
-    responses=problem_responses(),
+    responses=problem_responses(422),
 )
-def purchase_behaviour(session: SessionDep) -> PurchaseBehaviourOut:
-    """Device and login type are the customer's latest; payment method is the order's."""
-    return PurchaseBehaviourOut.model_validate(asdict(service.purchase_behaviour(session)))
+def purchase_behaviour(
+    session: SessionDep, dates: DatesDep = NO_FILTER, category: Category = None
+) -> PurchaseBehaviourOut:
+    """Device and login type are the customer's latest; payment method is the order's. With a
+    filter: the orders in the range (holding an item of the category), their customers, and the
+    revenue of their (category's) items."""
+    behaviour = service.purchase_behaviour(session, dates=dates, category=category)
+    return PurchaseBehaviourOut.model_validate(asdict(behaviour))

@@ -162,6 +162,9 @@ class RevenueOut(BaseModel):
     item_count: int = Field(description="Order lines.", examples=[700])
     date_from: dt.date | None = Field(description="Inclusive start, if filtered.")
     date_to: dt.date | None = Field(description="Inclusive end, if filtered.")
+    category: str | None = Field(
+        default=None, description="The product category, if filtered.", examples=[None]
+    )
 
 
 class HealthOut(BaseModel):
