@@ -1,7 +1,8 @@
 """Routes of the dashboard page and its assets.
 
 The page is static: every number on it comes from the REST and GraphQL APIs, fetched by
-`static/dashboard.js`. Plotly's JavaScript is served from the installed `plotly` Python package
+`static/dashboard.js` (an ES module, with `api.js`, `charts.js` and `lookup.js`). Plotly's
+JavaScript is served from the installed `plotly` Python package
 (`plotly/package_data/plotly.min.js`), so it is neither copied into this repository nor loaded
 from a CDN: the page works offline.
 """
@@ -17,8 +18,12 @@ from fastapi.responses import FileResponse
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # Name → media type; anything else under /dashboard/static/ is a 404, never a path lookup.
+JS = "text/javascript; charset=utf-8"
 ASSETS = {
-    "dashboard.js": "text/javascript; charset=utf-8",
+    "dashboard.js": JS,  # an ES module importing the three below
+    "api.js": JS,
+    "charts.js": JS,
+    "lookup.js": JS,
     "dashboard.css": "text/css; charset=utf-8",
 }
 REVALIDATE = {"Cache-Control": "no-cache"}  # small files, changed with the app: always revalidate

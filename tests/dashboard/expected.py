@@ -34,41 +34,21 @@ def get(api: httpx.Client, path: str, **params: Any) -> Any:
     return response.json()
 
 
-def totals(
-    api: httpx.Client,
-    date_from: str | None = None,
-    date_to: str | None = None,
-    category: str | None = None,
-) -> tuple[Decimal, Decimal, int]:
-    """Revenue, profit, orders: /analytics/revenue/, or the category's trend periods summed."""
-    if category is None:
-        r = get(api, "/analytics/revenue/", date_from=date_from, date_to=date_to)
-        return Decimal(r["total_revenue"]), Decimal(r["total_profit"]), r["order_count"]
-    points = get(
-        api,
-        "/analytics/revenue-trend/",
-        granularity="month",
-        date_from=date_from,
-        date_to=date_to,
-        category=category,
-    )["points"]
-    return (
-        sum((Decimal(p["revenue"]) for p in points), Decimal(0)),
-        sum((Decimal(p["profit"]) for p in points), Decimal(0)),
-        sum(p["order_count"] for p in points),
-    )
-
-
 def kpis(api: httpx.Client, **filters: str | None) -> dict[str, str]:
-    revenue, profit, orders = totals(api, **filters)
-    customers = get(api, "/analytics/customers/")
-    overview = get(api, "/analytics/orders/")
+    """The KPI cards under `filters` (date_from, date_to, category). Revenue, profit and orders
+    are taken from /analytics/revenue/ although the page reads /analytics/orders/: the two
+    routes must agree, and the page must show them."""
+    revenue = get(api, "/analytics/revenue/", **filters)
+    overview = get(api, "/analytics/orders/", **filters)
+    customers = get(api, "/analytics/customers/", **filters)
+    total, profit = Decimal(revenue["total_revenue"]), Decimal(revenue["total_profit"])
+    orders = revenue["order_count"]
     return {
-        "revenue": money(revenue),
+        "revenue": money(total),
         "profit": money(profit),
-        "margin": share(profit, revenue),
+        "margin": share(profit, total),
         "orders": count(orders),
-        "aov": money((revenue / orders).quantize(CENT, rounding=ROUND_HALF_UP)),
+        "aov": money((total / orders).quantize(CENT, rounding=ROUND_HALF_UP)),
         "customers": count(customers["total_customers"]),
         "urgent": percent(overview["high_or_critical_pct"]),
     }

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
-from playwright.sync_api import Browser, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.dashboard import expected
 from tests.dashboard.browser import (
@@ -21,14 +22,11 @@ from tests.dashboard.browser import (
     wait_until_settled,
 )
 from tests.dashboard.conftest import Dashboard, needs_chromium, open_dashboard
+from tests.dashboard.panels import assert_every_panel_shows, drawn
 
 pytestmark = needs_chromium
 
 ALL_READY = dict.fromkeys(PANELS, "ready")
-
-
-def numbers(values: list[str]) -> list[float]:
-    return [float(v) for v in values]
 
 
 def opened(dashboard: Dashboard, query: str = "") -> Dashboard:
@@ -46,34 +44,8 @@ def test_every_chart_draws_the_apis_data_without_console_errors(
         drawn = traces(page, chart)
         assert drawn, chart
         assert all(len(t["x"]) or len(t["values"]) for t in drawn), chart
-
-    trend = expected.get(api, "/analytics/revenue-trend/", granularity="month")["points"]
-    revenue, profit = traces(page, "trend")
-    assert revenue["x"] == [p["period_start"] for p in trend]
-    assert revenue["y"] == numbers([p["revenue"] for p in trend])
-    assert profit["y"] == numbers([p["profit"] for p in trend])
-
-    top = expected.get(api, "/analytics/top-products/", by="sales", limit=10)["items"]
-    (bars,) = traces(page, "top-products")
-    assert bars["y"] == [f"{i['rank']}. {i['product_name']}" for i in reversed(top)]
-    assert bars["x"] == numbers([i["total_sales"] for i in reversed(top)])
-
-    categories = expected.get(api, "/analytics/top-categories/", limit=100)["items"]
-    assert traces(page, "categories")[0]["y"] == numbers([c["total_revenue"] for c in categories])
-
-    behaviour = expected.get(api, "/analytics/purchase-behaviour/")
-    for panel, key in [("devices", "by_device_type"), ("logins", "by_login_type")]:
-        revenue_bars, customer_bars = traces(page, panel)
-        assert revenue_bars["y"] == numbers([s["revenue"] for s in behaviour[key]])
-        assert customer_bars["y"] == [s["customers"] for s in behaviour[key]]
-    (pie,) = traces(page, "payments")
-    assert pie["values"] == [s["orders"] for s in behaviour["by_payment_method"]]
-
-    impact = expected.get(api, "/analytics/discount-impact/")
-    sales, _ = traces(page, "discounts")
-    assert sales["y"] == numbers([level["total_sales"] for level in impact["levels"]])
-    expect(page.locator("#discounts .reading")).to_have_text(impact["reading"])
-
+    assert_every_panel_shows(page, api)
+    expect(page.locator("#kpi-source")).to_contain_text("All orders and customers.")
     assert dashboard.problems.messages == []
 
 
@@ -86,48 +58,57 @@ def test_kpis_equal_the_apis_numbers(dashboard: Dashboard, api: httpx.Client) ->
     assert shown["orders"] == expected.count(overview["order_count"])
 
 
-def test_a_date_range_requeries_kpis_and_charts(dashboard: Dashboard, api: httpx.Client) -> None:
-    page = opened(dashboard).page
-    before = kpis(page)
-    want = expected.kpis(api, date_from="2018-03-01", date_to="2018-06-30")
-    assert want["revenue"] != before["revenue"]
+def changed(page: Page, api: httpx.Client, before: dict[str, Any], filters: dict[str, str]) -> None:
+    """Every panel and every KPI card now shows the API's answer to `filters`, which differs
+    from what it showed `before`."""
+    assert_every_panel_shows(page, api, filters)
+    after = drawn(page, api, filters)["got"]
+    assert [k for k in before["kpis"] if before["kpis"][k] == after["kpis"][k]] == []
+    assert [k for k in before if k != "kpis" and before[k] == after[k]] == []
 
-    page.fill("#date-from", "2018-03-01")
-    page.fill("#date-to", "2018-06-30")
+
+def test_a_date_range_redraws_every_panel(dashboard: Dashboard, api: httpx.Client) -> None:
+    page = opened(dashboard).page
+    before = drawn(page, api)["got"]
+    dates = {"date_from": "2018-03-01", "date_to": "2018-06-30"}
+    want = expected.kpis(api, **dates)
+
+    page.fill("#date-from", dates["date_from"])
+    page.fill("#date-to", dates["date_to"])
     expect(page.locator('[data-kpi="revenue"]')).to_have_text(want["revenue"])
     wait_until_settled(page)
-    assert kpis(page) == want
-
-    trend = expected.get(
-        api, "/analytics/revenue-trend/", date_from="2018-03-01", date_to="2018-06-30"
-    )["points"]
-    assert traces(page, "trend")[0]["x"] == [p["period_start"] for p in trend]
-    top = expected.get(
-        api, "/analytics/top-products/", date_from="2018-03-01", date_to="2018-06-30", limit=10
-    )["items"]
-    assert traces(page, "top-products")[0]["x"] == numbers([i["total_sales"] for i in top][::-1])
-    # Insights without a date parameter say so instead of pretending to be filtered.
-    expect(page.locator("#categories .scope")).to_contain_text("all dates")
-    expect(page.locator("#trend .scope")).to_be_empty()
+    assert panel_states(page) == ALL_READY
+    changed(page, api, before, dates)
+    expect(page.locator("#kpi-source")).to_contain_text("Orders dated 2018-03-01 to 2018-06-30")
     assert "date_from=2018-03-01" in page.url
     assert dashboard.problems.messages == []
 
 
-def test_a_category_requeries_kpis_and_the_trend(dashboard: Dashboard, api: httpx.Client) -> None:
+def test_a_category_redraws_every_panel(dashboard: Dashboard, api: httpx.Client) -> None:
     page = opened(dashboard).page
+    before = drawn(page, api)["got"]
     want = expected.kpis(api, category="Fashion")
     page.select_option("#category", "Fashion")
     expect(page.locator('[data-kpi="revenue"]')).to_have_text(want["revenue"])
     wait_until_settled(page)
-    assert kpis(page) == want
+    assert panel_states(page) == ALL_READY
+    changed(page, api, before, {"category": "Fashion"})
+    expect(page.locator("#kpi-source")).to_contain_text("holding a Fashion item")
 
-    trend = expected.get(api, "/analytics/revenue-trend/", category="Fashion")["points"]
-    assert traces(page, "trend")[0]["y"] == numbers([p["revenue"] for p in trend])
-    expect(page.locator("#top-products .scope")).to_contain_text("all categories")
+    # With a date range too: both filters reach every panel.
+    before = drawn(page, api, {"category": "Fashion"})["got"]
+    both = {"date_from": "2018-07-01", "date_to": "2018-12-31", "category": "Fashion"}
+    page.fill("#date-from", both["date_from"])
+    page.fill("#date-to", both["date_to"])
+    want = expected.kpis(api, **both)
+    expect(page.locator('[data-kpi="revenue"]')).to_have_text(want["revenue"])
+    wait_until_settled(page)
+    changed(page, api, before, both)
 
     page.click("#reset")
     expect(page.locator('[data-kpi="revenue"]')).to_have_text(expected.kpis(api)["revenue"])
-    expect(page.locator("#top-products .scope")).to_be_empty()
+    wait_until_settled(page)
+    assert_every_panel_shows(page, api)
 
     # A click on a category's bars selects that category.
     last = expected.get(api, "/analytics/top-categories/", limit=100)["items"][-1]["category"]
@@ -138,6 +119,37 @@ def test_a_category_requeries_kpis_and_the_trend(dashboard: Dashboard, api: http
     expect(page.locator("#category")).to_have_value(last)
     want = expected.kpis(api, category=last)
     expect(page.locator('[data-kpi="revenue"]')).to_have_text(want["revenue"])
+    wait_until_settled(page)
+    assert_every_panel_shows(page, api, {"category": last})
+    assert dashboard.problems.messages == []
+
+
+def test_filters_in_the_url_apply_to_every_panel(dashboard: Dashboard, api: httpx.Client) -> None:
+    filters = {"date_from": "2018-05-01", "date_to": "2018-09-30", "category": "Home & Furniture"}
+    page = opened(dashboard, "?" + urlencode({**filters, "granularity": "week"})).page
+    assert panel_states(page) == ALL_READY
+    assert_every_panel_shows(page, api, filters, granularity="week")
+    expect(page.locator("#category")).to_have_value(filters["category"])
+    expect(page.locator("#date-from")).to_have_value(filters["date_from"])
+    assert dashboard.problems.messages == []
+
+
+def test_filters_matching_nothing_show_empty_states(dashboard: Dashboard) -> None:
+    page = opened(dashboard, "?date_from=2030-01-01").page
+    charts = dict.fromkeys(CHARTS, "empty")
+    assert panel_states(page) == {**ALL_READY, **charts}
+    expect(page.locator("#trend [data-role=state]")).to_have_text("No data for these filters.")
+    dash = "\N{EN DASH}"  # no value: nothing to divide by
+    assert kpis(page) == {
+        "revenue": "0.00",
+        "profit": "0.00",
+        "margin": dash,
+        "orders": "0",
+        "aov": dash,
+        "customers": "0",
+        "urgent": dash,
+    }
+    assert page.inner_text("#discounts .reading") == ""
     assert dashboard.problems.messages == []
 
 

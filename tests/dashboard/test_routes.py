@@ -34,7 +34,13 @@ def test_page_loads_its_assets_from_this_app(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("name", "media_type"),
-    [("dashboard.js", "text/javascript"), ("dashboard.css", "text/css")],
+    [
+        ("dashboard.js", "text/javascript"),
+        ("api.js", "text/javascript"),
+        ("charts.js", "text/javascript"),
+        ("lookup.js", "text/javascript"),
+        ("dashboard.css", "text/css"),
+    ],
 )
 def test_own_assets_are_served(client: TestClient, name: str, media_type: str) -> None:
     response = client.get(f"/dashboard/static/{name}")
@@ -50,6 +56,13 @@ def test_plotly_comes_from_the_installed_package(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/javascript")
     assert response.content == path.read_bytes()
+
+
+def test_every_module_the_page_imports_is_served(client: TestClient) -> None:
+    """dashboard.js is an ES module: each file it (or they) import is a served asset."""
+    for path in STATIC_DIR.glob("*.js"):
+        for imported in re.findall(r'from "\./([^"]+)"', path.read_text()):
+            assert client.get(f"/dashboard/static/{imported}").status_code == 200, imported
 
 
 @pytest.mark.parametrize("name", ["dashboard.py", "..%2Fdashboard.py", "nope.js", "plotly.js"])
