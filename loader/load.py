@@ -167,12 +167,13 @@ def _stage(
 ) -> dict[str, statements.Spelling]:
     """COPY the file into raw_rows and find every invalid row (see loader/stage.py)."""
     started = time.perf_counter()
-    rows_read, badly_shaped = stage.copy_into_raw(
+    side = stage.SideScan(conn.engine, path)  # half of the checks, on a second connection
+    rows_read, badly_shaped, by_copy = stage.copy_into_raw(
         conn, path, on_error, lambda done, total: progress("read", done, total)
     )
     log.info("copied %s rows in %.2f s", rows_read, time.perf_counter() - started)
     started = time.perf_counter()
-    bad_cells, spellings = stage.find_bad_cells(conn, on_error)
+    bad_cells, spellings = stage.find_bad_cells(conn, on_error, side if by_copy else None)
     log.info("checked every distinct value in %.2f s", time.perf_counter() - started)
     summary.rows_read = rows_read
     summary.rows_rejected = badly_shaped + bad_cells

@@ -3,8 +3,10 @@
 1. The file goes, as it is, into a text table with `COPY … (FORMAT csv)`: PostgreSQL parses it.
    If COPY refuses the file (wrong number of fields, bytes that are not UTF-8, broken quoting),
    a Python pass re-reads it, reports each broken row, and COPYs the well-formed ones.
-2. Every column's DISTINCT values (one scan, GROUPING SETS) are checked by the rules in
-   loader/cells.py: a million rows hold only ~150 k distinct cells.
+2. Every column's DISTINCT values (GROUPING SETS) are checked by the rules in loader/cells.py: a
+   million rows hold only ~170 k distinct cells. The hash aggregation is the costliest step of the
+   check, so it is split over both cores: a second connection COPYs the same file into a temp
+   table of its own while the first one does, and each aggregates half of the columns.
 3. The rows holding a bad value are looked up for the report (only when there are any).
 The typed conversion happens afterwards, in SQL, on rows now known to be valid.
 """
@@ -13,12 +15,13 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg2
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from loader.cells import PRIORITIES, WHITESPACE, check_cell
 from loader.read import (
@@ -45,10 +48,22 @@ CREATE TEMP TABLE raw_rows (
 ) ON COMMIT DROP
 """
 _ALL_RAW = ", ".join(RAW_COLUMN[name] for name in COLUMNS)
-DISTINCT_VALUES = f"""
-SELECT GROUPING({_ALL_RAW}) AS not_grouped, {_ALL_RAW}
-FROM raw_rows
-GROUP BY GROUPING SETS ({", ".join(f"({RAW_COLUMN[name]})" for name in COLUMNS)})
+# The second connection's half: about half of the high-cardinality columns (times and amounts
+# have the most distinct values) and half of the rest. The loading connection takes the others.
+SIDE_COLUMNS = (
+    "Time",
+    "Profit",
+    "Shipping_Cost",
+    "Gender",
+    "Device_Type",
+    "Customer_Login_type",
+    "Order_Priority",
+    "Payment_method",
+)
+MAIN_COLUMNS = tuple(name for name in COLUMNS if name not in SIDE_COLUMNS)
+COPY_CHUNK = 1 << 20  # bytes per read: few progress callbacks and few COPY messages
+CREATE_SIDE_RAW = f"""
+CREATE TEMP TABLE raw_side ({_RAW_COLUMNS_SQL}) ON COMMIT DROP
 """
 CREATE_BAD_VALUES = """
 CREATE TEMP TABLE bad_values (column_name text, raw text, reason text) ON COMMIT DROP
@@ -79,10 +94,78 @@ def _header(raw: Any) -> list[str]:
         raise CsvFileError("the header row is not UTF-8 text") from None
 
 
+def _distinct_values(table: str, names: Sequence[str]) -> str:
+    """One scan of `table` giving each of the `names` columns' distinct values (loader constants
+    only, never input): GROUPING() tells which column each result row belongs to."""
+    columns = ", ".join(RAW_COLUMN[name] for name in names)
+    sets = ", ".join(f"({RAW_COLUMN[name]})" for name in names)
+    return (
+        f"SELECT GROUPING({columns}) AS not_grouped, {columns}"
+        f" FROM {table} GROUP BY GROUPING SETS ({sets})"
+    )
+
+
+def _column_values(names: Sequence[str], rows: Iterable[Any]) -> Iterator[tuple[str, str | None]]:
+    for row in rows:
+        # GROUPING() has a 1 bit for every column NOT grouped in this result row; the one 0 bit,
+        # counted from the most significant end, says which column the value belongs to.
+        not_grouped = int(row[0])
+        position = next(
+            i for i in range(len(names)) if not (not_grouped >> (len(names) - 1 - i)) & 1
+        )
+        yield names[position], row[1 + position]
+
+
+class SideScan:
+    """The SIDE_COLUMNS half of the distinct-value scan, on a second connection in a thread.
+
+    It COPYs the file into its own temp table (PostgreSQL parses it exactly as the loading
+    connection's COPY does) and aggregates while the loading connection does the same for the
+    other half. `values()` is None when it failed (a file COPY refuses, say): the loading
+    connection then scans every column itself, so the result never depends on this helper.
+    """
+
+    def __init__(self, engine: Engine, path: Path) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="side-scan")
+        self._future = self._executor.submit(self._scan, engine, path)
+        self._executor.shutdown(wait=False)
+
+    @staticmethod
+    def _scan(engine: Engine, path: Path) -> list[tuple[str, str | None]]:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+            conn.exec_driver_sql(CREATE_SIDE_RAW)
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            with path.open("rb") as raw:
+                columns = ", ".join(RAW_COLUMN[name] for name in _header(raw))
+                cursor.copy_expert(
+                    f"COPY raw_side ({columns}) FROM STDIN WITH (FORMAT csv, ENCODING 'UTF8')",
+                    raw,
+                    size=COPY_CHUNK,
+                )
+            rows = conn.exec_driver_sql(_distinct_values("raw_side", SIDE_COLUMNS)).all()
+            conn.rollback()  # drops raw_side
+        return list(_column_values(SIDE_COLUMNS, rows))
+
+    def values(self) -> list[tuple[str, str | None]] | None:
+        try:
+            return self._future.result()
+        except Exception as exc:  # any failure: the loading connection does it all
+            log.info("side scan unavailable (%s); checking every column on one connection", exc)
+            return None
+
+
+class Copied(NamedTuple):
+    rows_read: int
+    badly_shaped: int  # rows rejected for their structure
+    by_copy: bool  # COPY took the whole file (else the row-by-row pass filled raw_rows)
+
+
 def copy_into_raw(
     conn: Connection, path: Path, errors: ErrorSink, progress: ProgressSink
-) -> tuple[int, int]:
-    """Fill raw_rows from `path`. Returns (rows read, rows rejected for their structure)."""
+) -> Copied:
+    """Fill raw_rows from `path`."""
     conn.exec_driver_sql(CREATE_RAW)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     total = path.stat().st_size
@@ -94,6 +177,7 @@ def copy_into_raw(
             cursor.copy_expert(
                 f"COPY raw_rows ({columns}) FROM STDIN WITH (FORMAT csv, ENCODING 'UTF8')",
                 _ProgressReader(raw, total, progress),
+                size=COPY_CHUNK,
             )
         except (psycopg2.DataError, psycopg2.errors.BadCopyFileFormat) as exc:
             cursor.execute("ROLLBACK TO SAVEPOINT raw_copy")
@@ -101,8 +185,8 @@ def copy_into_raw(
         else:
             cursor.execute("RELEASE SAVEPOINT raw_copy")
             rows = conn.exec_driver_sql("SELECT count(*) FROM raw_rows").scalar_one()
-            return int(rows), 0
-    return _copy_row_by_row(cursor, path, header, errors, progress)
+            return Copied(int(rows), 0, by_copy=True)
+    return Copied(*_copy_row_by_row(cursor, path, header, errors, progress), by_copy=False)
 
 
 def _copy_row_by_row(
@@ -135,19 +219,24 @@ def _copy_row_by_row(
     return good + rejected, rejected
 
 
-def find_bad_cells(conn: Connection, errors: ErrorSink) -> tuple[int, dict[str, Spelling]]:
+def find_bad_cells(
+    conn: Connection, errors: ErrorSink, side: SideScan | None = None
+) -> tuple[int, dict[str, Spelling]]:
     """Check every distinct cell value; report each row holding a bad one. Returns the number of
-    rows rejected (listed in the temp table rejected_rows) and how each column is spelled."""
+    rows rejected (listed in the temp table rejected_rows) and how each column is spelled.
+
+    With `side` (started before raw_rows was filled, from the same file), the SIDE_COLUMNS
+    half comes from it; pass it only when raw_rows holds the whole file as COPY parsed it."""
+    names = MAIN_COLUMNS if side is not None else COLUMNS
+    values = list(_column_values(names, conn.exec_driver_sql(_distinct_values("raw_rows", names))))
+    side_values = side.values() if side is not None else None
+    if side is not None and side_values is None:
+        rows = conn.exec_driver_sql(_distinct_values("raw_rows", SIDE_COLUMNS))
+        side_values = list(_column_values(SIDE_COLUMNS, rows))
+    values.extend(side_values or ())
     bad: list[tuple[str, str, str]] = []
     seen: dict[str, dict[str, bool]] = {name: {} for name in COLUMNS}
-    for row in conn.exec_driver_sql(DISTINCT_VALUES):
-        # GROUPING() has a 1 bit for every column NOT grouped in this result row; the one 0 bit,
-        # counted from the most significant end, says which column the value belongs to.
-        not_grouped = int(row[0])
-        position = next(
-            i for i in range(len(COLUMNS)) if not (not_grouped >> (len(COLUMNS) - 1 - i)) & 1
-        )
-        name, value = COLUMNS[position], row[1 + position]
+    for name, value in values:
         reason = check_cell(name, value)
         if reason is not None:
             bad.append((name, value or "", reason))
