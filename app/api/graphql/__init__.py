@@ -9,17 +9,18 @@ from __future__ import annotations
 from strawberry.fastapi import GraphQLRouter
 
 from app.api.graphql.context import Context, get_context
+from app.api.graphql.router import FastGraphQLRouter
 from app.api.graphql.schema import schema
 
 PATH = "/graphql"
 
 
 def graphql_router() -> GraphQLRouter[Context, None]:
-    return GraphQLRouter(
+    return FastGraphQLRouter(
         schema,
         path=PATH,
-        # A FastAPI dependency: a generator, so the session is closed after the response.
-        context_getter=get_context,  # type: ignore[arg-type]
+        # GET (GraphiQL) only: POST builds the same context itself (see router.py).
+        context_getter=get_context,
         graphql_ide="graphiql",
         allow_queries_via_get=False,
         tags=["graphql"],

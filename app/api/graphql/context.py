@@ -134,6 +134,8 @@ class Context(BaseContext):
         self.db = db
         self.loaders = Loaders(db)
         self.selections: dict[tuple[int, tuple[str, ...]], frozenset[str]] = {}  # selection.py
+        # Resolver arguments converted once per field node (execution.py).
+        self.converted_arguments: dict[tuple[int, int], tuple[Any, dict[str, Any]]] = {}
 
 
 async def get_context() -> AsyncGenerator[Context, None]:

@@ -15,11 +15,13 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from app.api.graphql.analytics import Analytics
 from app.api.graphql.context import Context
 from app.api.graphql.errors import ClientErrors, is_unexpected
+from app.api.graphql.execution import CachedNameConverter, FastExecutor, streamline_resolvers
 from app.api.graphql.inputs import (
     CustomerFilter,
     CustomerOrderBy,
@@ -175,7 +177,14 @@ EXTENSIONS: list[Callable[[], SchemaExtension]] = [
 
 
 def build_schema() -> strawberry.Schema:
-    return ExpectedErrorsQuiet(query=Query, extensions=EXTENSIONS)
+    built = ExpectedErrorsQuiet(
+        query=Query,
+        extensions=EXTENSIONS,
+        execution_context_class=FastExecutor,
+        config=StrawberryConfig(name_converter=CachedNameConverter()),
+    )
+    streamline_resolvers(built)
+    return built
 
 
 schema = build_schema()

@@ -1,0 +1,194 @@
+"""Cheaper field resolution: the same results as Strawberry's, with less work per field.
+
+A nested page resolves hundreds of fields, and most of the time per field went to wrappers that
+do nothing for this schema. Two changes, both set up once when the schema is built:
+
+- `streamline_resolvers`: every field with a resolver of its own gets a direct resolver in place
+  of Strawberry's generic chain (field-extension reducer, partials, per-call argument inspection):
+  it builds the same `Info`, converts the arguments with Strawberry's own `convert_arguments`, and
+  calls the function. Fields with field extensions (permissions …), exception handlers or
+  `root`/`parent` parameters keep Strawberry's resolver.
+- `FastExecutor.execute_field`: a plain attribute with a scalar or enum type (no resolver, no
+  arguments) is read and serialised directly, without a resolve-info object or the generic
+  completion. Anything unusual on that path (a null for a non-null type, a value the scalar
+  refuses) falls back to graphql-core's full path, which raises the same error it always did.
+
+`CachedNameConverter` remembers Python → GraphQL names (Strawberry converts every argument name
+to camelCase again on every call).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLScalarType,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path, Undefined
+from strawberry.schema.name_converter import HasGraphQLName, NameConverter
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.field import StrawberryField
+
+Resolver = Callable[..., Any]
+_BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
+
+
+class CachedNameConverter(NameConverter):
+    """Strawberry's naming rules, each name computed once per field or argument."""
+
+    def __init__(self, auto_camel_case: bool = True) -> None:
+        super().__init__(auto_camel_case)
+        self._names: dict[int, tuple[HasGraphQLName, str]] = {}
+
+    def get_graphql_name(self, obj: HasGraphQLName) -> str:
+        # Keyed by identity (arguments are not hashable); the object is kept alive with its
+        # name so an id is never reused for another object while it is in the map.
+        cached = self._names.get(id(obj))
+        if cached is not None and cached[0] is obj:
+            return cached[1]
+        name = super().get_graphql_name(obj)
+        if obj.graphql_name is None:  # a fixed graphql_name is returned as is, nothing to keep
+            self._names[id(obj)] = (obj, name)
+        return name
+
+
+def _direct_resolver(schema: strawberry.Schema, field: StrawberryField) -> Resolver | None:
+    """A resolver calling `field`'s function as Strawberry would, or None to keep Strawberry's."""
+    resolver = field.base_resolver
+    converter = schema.schema_converter
+    if (
+        resolver is None
+        or field.extensions
+        or converter._get_field_exception_handlers(field)
+        or resolver.root_parameter is not None
+        or resolver.parent_parameter is not None
+        or field.is_subscription
+    ):
+        return None
+    func = resolver.wrapped_func
+    if not callable(func):
+        return None
+    has_self = resolver.self_parameter is not None
+    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+    info_class = schema.config.info_class
+    arguments = field.arguments
+    config = schema.config
+    registry = converter.scalar_registry
+
+    def converted(
+        info: GraphQLResolveInfo, strawberry_info: Any, raw: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The resolver's keyword arguments; the same for every parent object under one field
+        node of one request (same literals, same variables), so converted once per request."""
+        cache: dict[tuple[int, int], tuple[Any, dict[str, Any]]] | None = getattr(
+            info.context, "converted_arguments", None
+        )
+        node = info.field_nodes[0]
+        key = (id(node), id(field))  # one node may be resolved on several types (fragments)
+        if cache is not None:
+            hit = cache.get(key)
+            if hit is not None and hit[0] is node:
+                return dict(hit[1])
+        kwargs = convert_arguments(
+            raw, arguments, scalar_registry=registry, config=config, info=strawberry_info
+        )
+        if cache is not None:
+            cache[key] = (node, kwargs)
+            return dict(kwargs)
+        return kwargs
+
+    def resolve(source: Any, info: GraphQLResolveInfo, **raw: Any) -> Any:
+        strawberry_info = info_class(_raw_info=info, _field=field)
+        kwargs = converted(info, strawberry_info, raw) if arguments else {}
+        if info_name is not None:
+            kwargs[info_name] = strawberry_info
+        return func(source, **kwargs) if has_self else func(**kwargs)
+
+    return resolve
+
+
+def streamline_resolvers(schema: strawberry.Schema) -> None:
+    """Replace Strawberry's per-field resolver chain with `_direct_resolver` where it applies."""
+    for graphql_type in schema._schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
+            continue
+        for field_def in graphql_type.fields.values():
+            field = (field_def.extensions or {}).get(_BACKREF)
+            if isinstance(field, StrawberryField):
+                direct = _direct_resolver(schema, field)
+                if direct is not None:
+                    field_def.resolve = direct
+
+
+# (parent type, field name) → (attribute, serialiser, non-null) for plain scalar fields, or None.
+_LeafPlan = tuple[str, Callable[[Any], Any], bool] | None
+_plans: dict[tuple[GraphQLObjectType, str], _LeafPlan] = {}
+
+
+def _leaf_plan(field_def: GraphQLField) -> _LeafPlan:
+    field = (field_def.extensions or {}).get(_BACKREF)
+    resolve = field_def.resolve
+    if (
+        not isinstance(field, StrawberryField)
+        or not getattr(resolve, "_is_default", False)  # Strawberry's plain attribute read
+        or field_def.args
+        or not field.python_name
+    ):
+        return None
+    type_ = field_def.type
+    non_null = isinstance(type_, GraphQLNonNull)
+    leaf = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if not isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
+        return None
+    return field.python_name, leaf.coerce_output_value, non_null
+
+
+class FastExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor with a short path for plain scalar attributes."""
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        node = field_details_list[0].node
+        key = (parent_type, node.name.value)
+        try:
+            plan = _plans[key]
+        except KeyError:
+            field_def = self.schema.get_field(parent_type, node.name.value)
+            plan = _plans[key] = None if field_def is None else _leaf_plan(field_def)
+        if plan is not None and not node.arguments and not self._has_middleware():
+            attribute, serialize, non_null = plan
+            try:
+                value = getattr(source, attribute)
+                if value is None:
+                    if not non_null:
+                        return None
+                else:
+                    coerced = serialize(value)
+                    if coerced is not None and coerced is not Undefined:
+                        return coerced
+            except Exception:  # the full path below raises it again, and reports it properly
+                pass
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+
+    def _has_middleware(self) -> bool:
+        """Whether a schema extension wraps resolvers (then every field takes the full path)."""
+        manager = self.middleware_manager
+        return manager is not None and manager._middleware_resolvers is not None
