@@ -43,10 +43,20 @@ class Metrics:
         )
         self.registry.register(_PoolCollector())
         prom.ProcessCollector(registry=self.registry)
+        # (method, route template, status) → its counter and histogram: `labels()` looks them
+        # up under a lock on every call. Bounded like the labels (route templates, not paths).
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def exposition(self, accept: str) -> tuple[bytes, str]:
         """The registry in the format the scraper asks for (text 0.0.4 unless it wants
