@@ -13,6 +13,8 @@ pg_get_indexdef) and quote_ident'ed names, never from input data.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -20,11 +22,13 @@ from sqlalchemy import Connection
 
 from loader import statements
 
+log = logging.getLogger(__name__)
+
 _CONSTRAINTS = """
 SELECT quote_ident(conname), pg_get_constraintdef(oid)
 FROM pg_constraint
-WHERE conrelid = %(table)s::regclass AND contype IN ('u', 'f', 'c')
-ORDER BY contype DESC, conname  -- unique before foreign keys before checks
+WHERE conrelid = %(table)s::regclass AND contype::text = ANY(%(types)s)
+ORDER BY contype DESC, conname  -- unique, primary key, foreign keys, checks
 """
 _PLAIN_INDEXES = """
 SELECT quote_ident(i.relname), pg_get_indexdef(i.oid)
@@ -43,9 +47,12 @@ def table_is_empty(conn: Connection, table: str) -> bool:
 
 
 @contextmanager
-def constraints_set_aside(conn: Connection, table: str) -> Iterator[None]:
-    """Drop `table`'s secondary indexes and non-PK constraints; re-create them on exit."""
-    params = {"table": table}
+def constraints_set_aside(
+    conn: Connection, table: str, *, primary_key: bool = False
+) -> Iterator[None]:
+    """Drop `table`'s secondary indexes and constraints (its primary key too if `primary_key`);
+    re-create them on exit. A primary key can go only once the foreign keys to it are gone."""
+    params = {"table": table, "types": ["u", "f", "c", *(["p"] if primary_key else [])]}
     constraints = conn.exec_driver_sql(_CONSTRAINTS, params).all()
     indexes = conn.exec_driver_sql(_PLAIN_INDEXES, params).all()
     for name, _ in indexes:
@@ -53,30 +60,46 @@ def constraints_set_aside(conn: Connection, table: str) -> Iterator[None]:
     for name, _ in constraints:
         conn.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
     yield
+    started = time.perf_counter()
     if constraints:
         # One statement: PostgreSQL checks every CHECK constraint in a single scan of the table.
         added = ", ".join(f"ADD CONSTRAINT {name} {definition}" for name, definition in constraints)
         conn.exec_driver_sql(f"ALTER TABLE {table} {added}")
     for _, definition in indexes:
         conn.exec_driver_sql(definition)
+    log.info(
+        "%s: %s constraints and %s indexes rebuilt in %.2f s",
+        table,
+        len(constraints),
+        len(indexes),
+        time.perf_counter() - started,
+    )
 
 
-def insert_fresh(conn: Connection, order_count: int) -> tuple[int, int]:
+def insert_fresh(conn: Connection, row_range: tuple[int, int]) -> tuple[int, int]:
     """First load: reserve a block of order ids, insert orders and items with their secondary
     indexes and constraints set aside, rebuild them. Returns (orders, items) inserted."""
     # Empty already; truncating gives both tables new files, which PostgreSQL with
     # wal_level=minimal (the embedded server's setting) fills without writing WAL.
     conn.exec_driver_sql("TRUNCATE order_items, orders")
-    if order_count == 0:  # every row was rejected (--skip-invalid): nothing to reserve
+    first_row, last_row = row_range
+    count = last_row - first_row + 1
+    if count <= 0:  # every row was rejected (--skip-invalid): nothing to reserve
         return 0, 0
     first_id = int(
-        conn.exec_driver_sql(statements.RESERVE_ORDER_IDS, {"count": order_count}).scalar_one()
+        conn.exec_driver_sql(statements.RESERVE_ORDER_IDS, {"count": count}).scalar_one()
     )
-    params = {"first_id": first_id}
-    with constraints_set_aside(conn, "orders"):
-        orders = conn.exec_driver_sql(statements.INSERT_ORDERS_FRESH, params).rowcount
+    params = {"first_id": first_id, "first_row": first_row}
+    # Items' foreign key to orders goes first, so that orders' primary key can go too; orders
+    # get everything back before items are inserted.
     with constraints_set_aside(conn, "order_items"):
+        with constraints_set_aside(conn, "orders", primary_key=True):
+            started = time.perf_counter()
+            orders = conn.exec_driver_sql(statements.INSERT_ORDERS_FRESH, params).rowcount
+            log.info("orders: %s inserted in %.2f s", orders, time.perf_counter() - started)
+        started = time.perf_counter()
         items = conn.exec_driver_sql(statements.INSERT_ITEMS_FRESH, params).rowcount
+        log.info("order_items: %s inserted in %.2f s", items, time.perf_counter() - started)
     return int(orders), int(items)
 
 

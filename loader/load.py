@@ -195,6 +195,7 @@ def _derive(
     conn.exec_driver_sql(statements.ANALYZE_STAGE)
     facts = conn.exec_driver_sql(statements.STAGE_FACTS).mappings().one()
     log.info("converted and sorted the valid rows in %.2f s", time.perf_counter() - step_started)
+    row_range = (int(facts["_first_row"] or 0), int(facts["_last_row"] or -1))
     for key, value in facts.items():
         if key.startswith("_"):
             continue
@@ -215,7 +216,7 @@ def _derive(
     step_started = time.perf_counter()
     first_load = bulk.table_is_empty(conn, "orders") and bulk.table_is_empty(conn, "order_items")
     if first_load:
-        orders, items = bulk.insert_fresh(conn, summary.facts["orders"])
+        orders, items = bulk.insert_fresh(conn, row_range)
     else:
         orders, items, conflicts = bulk.insert_more(conn)
         summary.facts["rows_clashing_with_stored_items"] = conflicts
