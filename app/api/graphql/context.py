@@ -136,6 +136,7 @@ class Context(BaseContext):
         self.selections: dict[tuple[int, tuple[str, ...]], frozenset[str]] = {}  # selection.py
         # Resolver arguments converted once per field node (execution.py).
         self.converted_arguments: dict[tuple[int, int], tuple[Any, dict[str, Any]]] = {}
+        self.per_field_node: dict[tuple[int, str], tuple[Any, Any]] = {}  # types.py
 
 
 async def get_context() -> AsyncGenerator[Context, None]:

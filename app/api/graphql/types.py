@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar, cast
 
 import strawberry
+from aiodataloader import DataLoader
 
 from app.api.graphql.context import Context
 from app.api.graphql.inputs import OrderFilter, OrderOrderBy, order_filters
@@ -57,6 +58,19 @@ def _then(loaded: asyncio.Future[V], then: Callable[[V], T]) -> T:
     if not loaded.done() or loaded.cancelled() or loaded.exception() is not None:
         return cast(T, _await_then(loaded, then))
     return then(loaded.result())
+
+
+def per_field_node(info: Info, name: str, build: Callable[[], T]) -> T:
+    """`build()` once per request and query field node: a resolver's arguments (literals and
+    variables) are the same for every parent object under one node, and so is what it derives
+    from them alone (page request, filters, the DataLoader they select)."""
+    cache = info.context.per_field_node
+    node = info._raw_info.field_nodes[0]
+    key = (id(node), name)
+    hit = cache.get(key)
+    if hit is None or hit[0] is not node:
+        hit = cache[key] = (node, build())
+    return cast(T, hit[1])
 
 
 # Fields of Order that its totals answer (the rest come from the order row or other loaders).
@@ -124,15 +138,22 @@ class Customer:
         filter: OrderFilter | None = None,
         order_by: OrderOrderBy = OrderOrderBy.ORDER_DATE,
     ) -> Connection[Order]:
-        request = page_request(first, after)
         loaders = info.context.loaders
-        edges = order_edges(selected(info, "edges", "node"))
-        loader = loaders.orders_of_customers(order_filters(filter), request, order_by.value, edges)
 
-        def page_of_orders(page: Page[LoadedOrder]) -> Connection[Order]:
-            loaders.prime_orders(order.row for order in page.items)
-            return connection(page, Order.from_loaded, request)
+        def build() -> tuple[DataLoader[int, Page[LoadedOrder]], Callable[..., Connection[Order]]]:
+            request = page_request(first, after)
+            edges = order_edges(selected(info, "edges", "node"))
+            filters = order_filters(filter)
+            loader = loaders.orders_of_customers(filters, request, order_by.value, edges)
 
+            def page_of_orders(page: Page[LoadedOrder]) -> Connection[Order]:
+                loaders.prime_orders(order.row for order in page.items)
+                return connection(page, Order.from_loaded, request)
+
+            return loader, page_of_orders
+
+        # The same for every customer under this field of the query: built once per request.
+        loader, page_of_orders = per_field_node(info, "Customer.orders", build)
         return _then(loader.load(self.pk), page_of_orders)
 
 
