@@ -134,6 +134,7 @@ def shown(case: HostileCase) -> str:
 
 
 def reported(report: Path) -> list[dict[str, str]]:
+    csv.field_size_limit(2**31 - 1)  # the report repeats the 10 MB cell
     with report.open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
