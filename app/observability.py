@@ -194,6 +194,10 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
+# json.dumps with options builds a new encoder per call; this one is what it would build.
+_ACCESS_JSON = json.JSONEncoder(default=str, ensure_ascii=False)
+
+
 def _log_access(fields: dict[str, Any]) -> None:
     """The access line: through `logging` when anything else listens to `app.access` (a test's
     handler, a filter), else the same JSON written straight to our stderr handler, skipping the
@@ -216,7 +220,7 @@ def _log_access(fields: dict[str, Any]) -> None:
         "message": "request",
         **fields,
     }
-    line = json.dumps(entry, default=str, ensure_ascii=False) + handler.terminator
+    line = _ACCESS_JSON.encode(entry) + handler.terminator
     try:
         with handler.lock:  # type: ignore[union-attr]  # created by Handler.__init__
             stream = handler.stream

@@ -8,10 +8,13 @@ do nothing for this schema. Two changes, both set up once when the schema is bui
   it builds the same `Info`, converts the arguments with Strawberry's own `convert_arguments`, and
   calls the function. Fields with field extensions (permissions …), exception handlers or
   `root`/`parent` parameters keep Strawberry's resolver.
-- `FastExecutor.execute_field`: a plain attribute with a scalar or enum type (no resolver, no
+- `FastExecutor.execute_fields`/`execute_field`: a plain attribute with a scalar or enum type (no resolver, no
   arguments) is read and serialised directly, without a resolve-info object or the generic
   completion. Anything unusual on that path (a null for a non-null type, a value the scalar
   refuses) falls back to graphql-core's full path, which raises the same error it always did.
+
+- `FastExecutor._execute_field_with_arguments`: a field's argument values are coerced once per
+  field node and request (graphql-core coerces them again for every parent object).
 
 `CachedNameConverter` remembers Python → GraphQL names (Strawberry converts every argument name
 to camelCase again on every call).
@@ -33,10 +36,10 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLScalarType,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
-from graphql.pyutils import Path, Undefined
+from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.name_converter import HasGraphQLName, NameConverter
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -137,6 +140,7 @@ def streamline_resolvers(schema: strawberry.Schema) -> None:
 # (parent type, field name) → (attribute, serialiser, non-null) for plain scalar fields, or None.
 _LeafPlan = tuple[str, Callable[[Any], Any], bool] | None
 _plans: dict[tuple[GraphQLObjectType, str], _LeafPlan] = {}
+_FULL_PATH = object()  # `_plain_leaf`: this field takes graphql-core's full path
 
 
 def _leaf_plan(field_def: GraphQLField) -> _LeafPlan:
@@ -160,6 +164,53 @@ def _leaf_plan(field_def: GraphQLField) -> _LeafPlan:
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor with a short path for plain scalar attributes."""
 
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's `execute_fields` (3.3), with plain scalar attributes answered before
+        a response path (or anything else) is built for them."""
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        plain = not self._has_middleware()
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                if plain:
+                    value = self._plain_leaf(parent_type, source_value, field_details_list)
+                    if value is not _FULL_PATH:
+                        results[response_name] = value
+                        continue
+                field_path = Path(path, response_name, parent_type.name)
+                result = self.execute_field(
+                    parent_type, source_value, field_details_list, field_path, position_context
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                field = awaitable_fields[0]
+                results[field] = await results[field]
+            else:
+                awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
@@ -168,26 +219,11 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
+        if not self._has_middleware():
+            value = self._plain_leaf(parent_type, source, field_details_list)
+            if value is not _FULL_PATH:
+                return value
         node = field_details_list[0].node
-        key = (parent_type, node.name.value)
-        try:
-            plan = _plans[key]
-        except KeyError:
-            field_def = self.schema.get_field(parent_type, node.name.value)
-            plan = _plans[key] = None if field_def is None else _leaf_plan(field_def)
-        if plan is not None and not node.arguments and not self._has_middleware():
-            attribute, serialize, non_null = plan
-            try:
-                value = getattr(source, attribute)
-                if value is None:
-                    if not non_null:
-                        return None
-                else:
-                    coerced = serialize(value)
-                    if coerced is not None and coerced is not Undefined:
-                        return coerced
-            except Exception:  # the full path below raises it again, and reports it properly
-                pass
         if node.arguments and field_details_list[0].fragment_variable_values is None:
             return self._execute_field_with_arguments(
                 parent_type, source, field_details_list, path, position_context
@@ -195,6 +231,31 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    def _plain_leaf(
+        self, parent_type: GraphQLObjectType, source: Any, field_details_list: FieldDetailsList
+    ) -> Any:
+        """The serialised value of a plain scalar attribute, or `_FULL_PATH` when the field is
+        not one or anything is unusual (null for a non-null type, a value the scalar refuses):
+        graphql-core's full path then raises and reports exactly what it always did."""
+        node = field_details_list[0].node
+        key = (parent_type, node.name.value)
+        try:
+            plan = _plans[key]
+        except KeyError:
+            field_def = self.schema.get_field(parent_type, node.name.value)
+            plan = _plans[key] = None if field_def is None else _leaf_plan(field_def)
+        if plan is None or node.arguments:
+            return _FULL_PATH
+        attribute, serialize, non_null = plan
+        try:
+            value = getattr(source, attribute)
+            if value is None:
+                return _FULL_PATH if non_null else None
+            coerced = serialize(value)
+        except Exception:
+            return _FULL_PATH
+        return _FULL_PATH if coerced is None or coerced is Undefined else coerced
 
     def _execute_field_with_arguments(
         self,

@@ -1,0 +1,115 @@
+"""The short paths of app/api/graphql/execution.py answer exactly what Strawberry and graphql-core
+answer without them: values, nulls, errors (message, path, locations), arguments and inputs."""
+
+from __future__ import annotations
+
+import asyncio
+from enum import Enum
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+
+from app.api.graphql.execution import CachedNameConverter, FastExecutor, streamline_resolvers
+
+
+@strawberry.enum
+class Color(Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.input
+class Range:
+    low_value: int = 0
+    high_value: int | None = None
+
+
+@strawberry.type
+class Item:
+    id: int
+    name: str | None
+    required: str  # set to None by `broken` below: a non-null violation
+    big: int  # out of GraphQL Int range for one item
+    color: Color
+
+    @strawberry.field
+    def label(self, info: strawberry.Info, prefix: str = "#", upper_case: bool = False) -> str:
+        text = f"{prefix}{self.id}:{info.field_name}"
+        return text.upper() if upper_case else text
+
+    @strawberry.field
+    async def later(self) -> int:
+        await asyncio.sleep(0)
+        return self.id * 10
+
+    @strawberry.field
+    def fails(self) -> int | None:
+        raise ValueError(f"no value for {self.id}")
+
+
+def _items() -> list[Item]:
+    return [
+        Item(id=1, name="one", required="r", big=5, color=Color.RED),
+        Item(id=2, name=None, required="r", big=2**40, color=Color.BLUE),
+    ]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self, within: Range | None = None, color: Color | None = None) -> list[Item]:
+        low = within.low_value if within else 0
+        return [i for i in _items() if i.id >= low and (color is None or i.color == color)]
+
+    @strawberry.field
+    def broken(self) -> list[Item]:
+        item = _items()[0]
+        item.required = None  # type: ignore[assignment]
+        return [item]
+
+
+def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+    plain = strawberry.Schema(query=Query)
+    fast = strawberry.Schema(
+        query=Query,
+        execution_context_class=FastExecutor,
+        config=StrawberryConfig(name_converter=CachedNameConverter()),
+    )
+    streamline_resolvers(fast)
+    return plain, fast
+
+
+QUERIES = [
+    "{ items { id name color label later } }",
+    '{ items(within: {lowValue: 2}) { id label(prefix: "x", upperCase: true) } }',
+    "query($c: Color) { items(color: $c) { id color } }",
+    "{ items { id big } }",  # Int overflow on the second item: an error at items.1.big
+    "{ broken { id required } }",  # null for String!: the error nulls the list item
+    "{ items { id fails } }",  # a resolver raising: error with path, field null
+    "{ items { ...F } } fragment F on Item { a: id b: id name }",
+    "{ items { id } items2: items(within: {lowValue: 2}) { id label } }",
+]
+
+
+def _plain_result(result: Any) -> dict[str, Any]:
+    return {
+        "data": result.data,
+        "errors": [
+            (e.message, e.path, [(loc.line, loc.column) for loc in e.locations or []])
+            for e in result.errors or []
+        ],
+    }
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_fast_execution_answers_like_strawberry(query: str) -> None:
+    plain, fast = _schemas()
+    variables = {"c": "BLUE"}
+    expected = asyncio.run(plain.execute(query, variable_values=variables))
+    actual = asyncio.run(fast.execute(query, variable_values=variables))
+    assert _plain_result(actual) == _plain_result(expected)
+    assert _plain_result(fast.execute_sync(query.replace(" later", ""), variables)) == (
+        _plain_result(plain.execute_sync(query.replace(" later", ""), variables))
+    )
