@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--limit", type=int, help="top-N size where it applies")
     parser.add_argument("--by", choices=["sales", "quantity", "profit"], help="top-products metric")
     parser.add_argument("--granularity", choices=["day", "week", "month"])
-    parser.add_argument("--category", help="revenue-trend: one product category")
+    parser.add_argument("--category", help="only this product category, where it applies")
     parser.add_argument("--date-from", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
     parser.add_argument("--date-to", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
     return parser

@@ -50,7 +50,7 @@ def _or(value: int | None, default: int) -> int:
 
 def _top_products(session: Session, o: Options) -> BaseModel:
     return analytics_api.top_products(
-        session, o.dates, TopProductMetric(o.by or "sales"), _or(o.limit, 5)
+        session, o.dates, TopProductMetric(o.by or "sales"), _or(o.limit, 5), o.category
     )
 
 
@@ -66,14 +66,14 @@ INSIGHTS: dict[str, Insight] = {
             "customers",
             "Customers: total, per device type, share of each login type",
             ("customers_overview",),
-            lambda s, o: insights_api.customers(s),
+            lambda s, o: insights_api.customers(s, o.dates, o.category),
         ),
         Insight("top-products", "Top products by sales", ("top_products",), _top_products),
         Insight(
             "top-categories",
             "Top categories by revenue",
             ("top_categories",),
-            lambda s, o: insights_api.top_categories(s, _or(o.limit, 3)),
+            lambda s, o: insights_api.top_categories(s, _or(o.limit, 3), o.dates, o.category),
         ),
         Insight(
             "profit-margins",
@@ -85,13 +85,13 @@ INSIGHTS: dict[str, Insight] = {
             "orders",
             "Orders: size, revenue, profit, High/Critical share",
             ("orders_overview",),
-            lambda s, o: insights_api.orders(s),
+            lambda s, o: insights_api.orders(s, o.dates, o.category),
         ),
         Insight(
             "revenue",
             "Revenue, profit, shipping, orders and items",
             ("revenue",),
-            lambda s, o: analytics_api.revenue(s, o.dates),
+            lambda s, o: analytics_api.revenue(s, o.dates, o.category),
         ),
         Insight(
             "revenue-trend",
@@ -103,7 +103,7 @@ INSIGHTS: dict[str, Insight] = {
             "discount-impact",
             "Discount impact: does a higher discount lead to more sales?",
             ("discount_impact",),
-            lambda s, o: insights_api.discount_impact(s),
+            lambda s, o: insights_api.discount_impact(s, o.dates, o.category),
         ),
         Insight(
             "customer-lifetime-value",
@@ -115,7 +115,7 @@ INSIGHTS: dict[str, Insight] = {
             "purchase-behaviour",
             "Purchase behaviour by device, login type and payment method",
             ("purchase_behaviour",),
-            lambda s, o: insights_api.purchase_behaviour(s),
+            lambda s, o: insights_api.purchase_behaviour(s, o.dates, o.category),
         ),
     )
 }

@@ -61,3 +61,30 @@ def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["revenue-trend", "--granularity", "year"])
     assert exit_info.value.code == 2
+
+
+FILTERED = [
+    "customers",
+    "top-products",
+    "top-categories",
+    "orders",
+    "revenue",
+    "revenue-trend",
+    "discount-impact",
+    "purchase-behaviour",
+]
+
+
+@pytest.mark.usefixtures("on_rollup_engine")
+@pytest.mark.parametrize("name", FILTERED)
+def test_date_and_category_filters_reach_every_insight_that_takes_them(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    params = {"date_from": "2018-03-01", "date_to": "2018-06-30", "category": "Fashion"}
+    args = [f"--{key.replace('_', '-')}={value}" for key, value in params.items()]
+    assert main([name, "--json", *args]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    expected = TestClient(app).get(f"/analytics/{name}/", params=params)
+    assert expected.status_code == 200
+    assert printed == expected.json()
+    assert printed != TestClient(app).get(f"/analytics/{name}/").json()  # the filters did apply
