@@ -1,18 +1,18 @@
 """Cheaper field resolution: the same results as Strawberry's, with less work per field.
 
 A nested page resolves hundreds of fields, and most of the time per field went to wrappers that
-do nothing for this schema. Two changes, both set up once when the schema is built:
+do nothing for this schema. Three changes, set up once when the schema is built:
 
 - `streamline_resolvers`: every field with a resolver of its own gets a direct resolver in place
   of Strawberry's generic chain (field-extension reducer, partials, per-call argument inspection):
   it builds the same `Info`, converts the arguments with Strawberry's own `convert_arguments`, and
   calls the function. Fields with field extensions (permissions …), exception handlers or
   `root`/`parent` parameters keep Strawberry's resolver.
-- `FastExecutor.execute_fields`/`execute_field`: a plain attribute with a scalar or enum type (no resolver, no
-  arguments) is read and serialised directly, without a resolve-info object or the generic
-  completion. Anything unusual on that path (a null for a non-null type, a value the scalar
-  refuses) falls back to graphql-core's full path, which raises the same error it always did.
-
+- `FastExecutor.execute_fields`: a plain attribute with a scalar or enum type (no resolver, no
+  arguments) is read and serialised directly, without a response path, a resolve-info object or
+  the generic completion. Anything unusual on that path (a null for a non-null type, a value the
+  scalar refuses) falls back to graphql-core's full path, which raises the same error it always
+  did (tests/graphql/test_execution.py compares both).
 - `FastExecutor._execute_field_with_arguments`: a field's argument values are coerced once per
   field node and request (graphql-core coerces them again for every parent object).
 
