@@ -57,6 +57,12 @@ def parse_header(first_line: str) -> list[str]:
     """The CSV column names in file order, after checking that they are exactly COLUMNS."""
     if not first_line.strip():
         raise CsvFileError("the file is empty: expected a header row")
+    if "\r" in first_line.rstrip("\r\n"):
+        # Lines are read up to "\n": a CR inside the header means CR-only line breaks.
+        raise CsvFileError(
+            "the lines end with a bare CR (classic Mac line endings); save the file with LF or "
+            "CRLF line endings"
+        )
     try:
         header = next(csv.reader([first_line]))
     except csv.Error as exc:

@@ -130,4 +130,7 @@ FILE_CASES: dict[str, FileCase] = {
         ("header", "order_date", "order date"),
     ),
     "not_a_csv": FileCase(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", ("header",)),
+    "classic_mac_line_endings": FileCase(
+        f"{HEADER}\r{GOOD_2}\r{GOOD_4}\r".encode(), ("bare cr", "line endings", "lf")
+    ),
 }
