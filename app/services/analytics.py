@@ -63,7 +63,7 @@ def top_products(
         raise InvalidParameterError("limit", f"must be between 1 and {TOP_PRODUCTS_MAX}")
     rows = session.execute(
         load_query("top_products"),
-        {"by": metric.value, "limit": limit, **filter_params(dates, category)},
+        {"by": metric.value, "limit": limit, **filter_params(session, dates, category)},
     ).all()
     return [TopProduct(*row) for row in rows]
 
@@ -73,7 +73,7 @@ def revenue_summary(
 ) -> RevenueSummary:
     """Revenue (sum of recorded sales), profit, shipping, order and item counts in a date range;
     with a category, of its items and the orders holding one."""
-    params = filter_params(dates, category)
+    params = filter_params(session, dates, category)
     row = session.execute(load_query("revenue"), params).one()
     return RevenueSummary(
         total_revenue=row.total_revenue,

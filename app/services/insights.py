@@ -20,6 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.services.errors import InvalidParameterError
@@ -184,11 +185,23 @@ def _rows(session: Session, name: str, params: dict[str, Any] | None = None) -> 
     return session.execute(load_query(name), params or {}).all()
 
 
-def filter_params(dates: DateRange, category: str | None) -> dict[str, Any]:
-    """The bound parameters of the shared filters (`date_from`, `date_to`, `category`)."""
+_ORDER_DATE_SPAN = text("SELECT min(order_date), max(order_date) FROM orders")
+
+
+def filter_params(session: Session, dates: DateRange, category: str | None) -> dict[str, Any]:
+    """The bound parameters of the shared filters (`date_from`, `date_to`, `category`).
+
+    A date range that holds every order (a dashboard's "whole period") filters nothing, so it
+    is dropped: the answer is the same, and without a filter it comes from the rollups (two
+    index lookups on idx_order_date decide)."""
+    date_from, date_to = dates.date_from, dates.date_to
+    if date_from is not None or date_to is not None:
+        first, last = session.execute(_ORDER_DATE_SPAN).one()
+        if first is not None and (date_from or first) <= first and last <= (date_to or last):
+            date_from = date_to = None
     return {
-        "date_from": dates.date_from,
-        "date_to": dates.date_to,
+        "date_from": date_from,
+        "date_to": date_to,
         "category": text_filter("category", category),
     }
 
@@ -200,7 +213,7 @@ def customers_overview(
     the customers with an order in the range (holding an item of the category)."""
     total = 0
     groups: dict[str, list[Share]] = {"device_type": [], "login_type": []}
-    for row in _rows(session, "customers_overview", filter_params(dates, category)):
+    for row in _rows(session, "customers_overview", filter_params(session, dates, category)):
         if row.dimension == "all":
             total = int(row.customers)
         else:
@@ -218,7 +231,7 @@ def top_categories(
     """The `limit` categories with the most revenue in the date range; ties broken by name. With
     a category, only its row, with its rank and share among all categories."""
     _check_limit(limit)
-    params = {"limit": limit, **filter_params(dates, category)}
+    params = {"limit": limit, **filter_params(session, dates, category)}
     return [
         CategoryRevenue(
             rank=int(row.rank),
@@ -247,7 +260,7 @@ def orders_overview(
 ) -> OrdersOverview:
     """Order counts and sizes, revenue, profit, share of High/Critical orders; with a category,
     the orders holding one of its items and, for the amounts, only those items."""
-    row = _rows(session, "orders_overview", filter_params(dates, category))[0]
+    row = _rows(session, "orders_overview", filter_params(session, dates, category))[0]
     return OrdersOverview(
         order_count=int(row.order_count),
         item_count=int(row.item_count),
@@ -289,7 +302,7 @@ def discount_impact(
 ) -> DiscountImpact:
     """Items (of the date range and category) grouped by discount level, the correlations, and
     their one-line reading."""
-    rows = _rows(session, "discount_impact", filter_params(dates, category))
+    rows = _rows(session, "discount_impact", filter_params(session, dates, category))
     levels = [
         DiscountLevel(
             discount=row.discount,
@@ -322,7 +335,7 @@ def revenue_trend(
     except ValueError:
         allowed = ", ".join(g.value for g in Granularity)
         raise InvalidParameterError("granularity", f"must be one of {allowed}") from None
-    params = {"granularity": grain.value, **filter_params(dates, category)}
+    params = {"granularity": grain.value, **filter_params(session, dates, category)}
     points = [
         TrendPoint(
             period_start=row.period_start,
@@ -373,7 +386,7 @@ def purchase_behaviour(
     """Customers, orders, revenue and order value by device, login type and payment method, over
     the orders in the range (holding an item of the category; revenue: the category's items)."""
     groups: dict[str, list[Segment]] = {"device_type": [], "login_type": [], "payment_method": []}
-    for row in _rows(session, "purchase_behaviour", filter_params(dates, category)):
+    for row in _rows(session, "purchase_behaviour", filter_params(session, dates, category)):
         groups[row.dimension].append(
             Segment(
                 value=row.value,

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event, text
 
 from tests.api.expected import Expected
 from tests.api.helpers import assert_invalid
@@ -106,7 +107,7 @@ def test_unfiltered_answers_are_unchanged(client: TestClient, expected: Expected
 
 
 def test_a_range_covering_every_order_equals_no_filter(client: TestClient) -> None:
-    """The filtered path (base tables) agrees with the unfiltered one (rollups) on all the data."""
+    """A range holding every order filters nothing: same answers as no filter."""
     everything = Filters(D(2018, 1, 1), D(2018, 12, 31))
     for name in CASES:
         body = get(client, name, everything)
@@ -150,3 +151,29 @@ def test_invalid_filters_are_422_problems(
     body = assert_invalid(client.get(f"/analytics/{path}/", params=params), parameter)
     if parameter == "date_from" and "date_to" in params:
         assert "on or before" in body["errors"][0]["message"]
+
+
+def test_a_range_covering_every_order_is_answered_as_unfiltered(
+    client: TestClient, insight_engine: Engine
+) -> None:
+    """...and is dropped before the SQL runs, so the rollups answer (the dashboard's whole-period
+    view must not pay for the base-table path); a range one day short is kept."""
+    bound: list[Any] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, params: Any, *args: Any) -> None:
+        if isinstance(params, dict) and "date_from" in params:
+            bound.append((params["date_from"], params["date_to"]))
+
+    event.listen(insight_engine, "before_cursor_execute", capture)
+    try:
+        get(client, "purchase-behaviour", Filters(D(2000, 1, 1), D(2100, 12, 31)))
+        get(client, "orders", Filters(date_from=D(2000, 1, 1)))
+        assert bound == [(None, None), (None, None)]
+        bound.clear()
+        with insight_engine.connect() as conn:
+            first = conn.execute(text("SELECT min(order_date) FROM orders")).scalar_one()
+        second_day = first + dt.timedelta(days=1)
+        get(client, "orders", Filters(second_day, D(2100, 12, 31)))
+        assert bound == [(second_day, D(2100, 12, 31))]
+    finally:
+        event.remove(insight_engine, "before_cursor_execute", capture)
