@@ -63,6 +63,7 @@ def main(
     out, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
     source = source or settings.ecommerce_csv
     report = rejected_report or Path(Path(source).stem + ".rejected.csv")
+    engine = None
     try:
         engine = make_engine(resolve_database_url(settings))
         load = partial(
@@ -89,6 +90,9 @@ def main(
         print_summary(exc.summary, out)
         err.print(f"[red]refused:[/] {exc}. Fix the rows, or load the rest with --skip-invalid.")
         raise typer.Exit(1) from None
+    finally:
+        if engine is not None:
+            engine.dispose()  # the CLI can run in-process (tests, scripts): close what it opened
     print_summary(summary, out)
 
 

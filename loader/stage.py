@@ -133,6 +133,7 @@ class SideScan:
     @staticmethod
     def _scan(engine: Engine, path: Path) -> list[tuple[str, str | None]]:
         with engine.connect() as conn:
+            conn.detach()  # closed, not pooled, at the end: a load holds no idle connection
             conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
             conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
             conn.exec_driver_sql(CREATE_SIDE_RAW)
