@@ -57,7 +57,26 @@ def _items() -> list[Item]:
 
 
 @strawberry.type
+class Holder:
+    first: Item  # plain object attributes: execution.py's `_plain_object`
+    maybe: Item | None
+    broken: Item
+    broken_maybe: Item | None
+
+
+def _holder() -> Holder:
+    bad, also_bad = _items()[0], _items()[1]
+    bad.required = None  # type: ignore[assignment]
+    also_bad.required = None  # type: ignore[assignment]
+    return Holder(first=_items()[0], maybe=None, broken=bad, broken_maybe=also_bad)
+
+
+@strawberry.type
 class Query:
+    @strawberry.field
+    def holder(self) -> Holder | None:
+        return _holder()
+
     @strawberry.field
     def items(self, within: Range | None = None, color: Color | None = None) -> list[Item]:
         low = within.low_value if within else 0
@@ -90,6 +109,10 @@ QUERIES = [
     "{ items { id fails } }",  # a resolver raising: error with path, field null
     "{ items { ...F } } fragment F on Item { a: id b: id name }",
     "{ items { id } items2: items(within: {lowValue: 2}) { id label } }",
+    "{ holder { first { id later label } maybe { id } } }",
+    "{ holder { brokenMaybe { id required } first { id } } }",  # null stops at brokenMaybe
+    "{ holder { first { id } broken { id required } } }",  # propagates to the nullable holder
+    "{ holder { first { fails later } } }",
 ]
 
 

@@ -12,7 +12,8 @@ do nothing for this schema. Three changes, set up once when the schema is built:
   arguments) is read and serialised directly, without a response path, a resolve-info object or
   the generic completion. Anything unusual on that path (a null for a non-null type, a value the
   scalar refuses) falls back to graphql-core's full path, which raises the same error it always
-  did (tests/graphql/test_execution.py compares both).
+  did (tests/graphql/test_execution.py compares both). A plain attribute holding one object
+  (an edge's `node`, an item's `product`) goes straight to its sub-selection the same way.
 - `FastExecutor._execute_field_with_arguments`: a field's argument values are coerced once per
   field node and request (graphql-core coerces them again for every parent object).
 
@@ -139,6 +140,9 @@ def streamline_resolvers(schema: strawberry.Schema) -> None:
 
 # (parent type, field name) → (attribute, serialiser, non-null) for plain scalar fields, or None.
 _LeafPlan = tuple[str, Callable[[Any], Any], bool] | None
+# (parent type, field name) → (attribute, object type, field type) for plain object attributes.
+_ObjectPlan = tuple[str, GraphQLObjectType, GraphQLOutputType] | None
+_object_plans: dict[tuple[GraphQLObjectType, str], _ObjectPlan] = {}
 _plans: dict[tuple[GraphQLObjectType, str], _LeafPlan] = {}
 _FULL_PATH = object()  # `_plain_leaf`: this field takes graphql-core's full path
 
@@ -159,6 +163,23 @@ def _leaf_plan(field_def: GraphQLField) -> _LeafPlan:
     if not isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
         return None
     return field.python_name, leaf.coerce_output_value, non_null
+
+
+def _object_plan(field_def: GraphQLField) -> _ObjectPlan:
+    """A plain attribute (no resolver, no arguments) of one object type without `is_type_of`."""
+    field = (field_def.extensions or {}).get(_BACKREF)
+    if (
+        not isinstance(field, StrawberryField)
+        or not getattr(field_def.resolve, "_is_default", False)
+        or field_def.args
+        or not field.python_name
+    ):
+        return None
+    type_ = field_def.type
+    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if not isinstance(inner, GraphQLObjectType) or inner.is_type_of is not None:
+        return None
+    return field.python_name, inner, type_
 
 
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -186,9 +207,15 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                         results[response_name] = value
                         continue
                 field_path = Path(path, response_name, parent_type.name)
-                result = self.execute_field(
-                    parent_type, source_value, field_details_list, field_path, position_context
-                )
+                result = _FULL_PATH
+                if plain:
+                    result = self._plain_object(
+                        parent_type, source_value, field_details_list, field_path, position_context
+                    )
+                if result is _FULL_PATH:
+                    result = self.execute_field(
+                        parent_type, source_value, field_details_list, field_path, position_context
+                    )
                 if result is not Undefined:
                     results[response_name] = result
                     if is_awaitable(result):
@@ -231,6 +258,41 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    def _plain_object(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """A plain object attribute's sub-selection, completed as graphql-core's `execute_field`
+        and `complete_value` would (same errors, same null propagation) minus the resolve info
+        and the generic type dispatch; `_FULL_PATH` when it is not one (or is null)."""
+        node = field_details_list[0].node
+        key = (parent_type, node.name.value)
+        try:
+            plan = _object_plans[key]
+        except KeyError:
+            field_def = self.schema.get_field(parent_type, node.name.value)
+            plan = _object_plans[key] = None if field_def is None else _object_plan(field_def)
+        if plan is None or node.arguments:
+            return _FULL_PATH
+        attribute, object_type, return_type = plan
+        value = getattr(source, attribute, None)
+        if value is None or isinstance(value, Exception):
+            return _FULL_PATH  # graphql-core's path says what a null or an error means here
+        try:
+            completed = self.collect_and_execute_subfields(
+                object_type, field_details_list, path, value, position_context
+            )
+            if self.is_awaitable(completed):
+                return self._await_completed(completed, return_type, field_details_list, path)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        return completed
 
     def _plain_leaf(
         self, parent_type: GraphQLObjectType, source: Any, field_details_list: FieldDetailsList

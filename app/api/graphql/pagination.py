@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 import strawberry
@@ -25,6 +26,7 @@ NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
 
 
+@lru_cache(maxsize=4096)  # pure; pages are mostly the first few hundred rows of a listing
 def encode_cursor(offset: int) -> str:
     return base64.b64encode(f"{_PREFIX}{offset}".encode()).decode("ascii")
 
