@@ -62,7 +62,11 @@ def server_admin_url() -> Iterator[str]:
     # Not under pytest's basetemp: pytest deletes old basetemps, even those of a concurrent session
     # whose server is still running there.
     pgdata = Path(tempfile.mkdtemp(prefix="ecom-test-pg-")) / "data"
-    server = start_embedded_server(pgdata, cleanup_mode="delete")
+    # Each test database keeps a few idle pooled connections until the session ends (engines
+    # are disposed after each test, but session-wide ones stay): room for a long session.
+    server = start_embedded_server(
+        pgdata, cleanup_mode="delete", extra_settings="max_connections = 300\n"
+    )
     yield server.get_uri("postgres").replace("postgresql://", "postgresql+psycopg2://", 1)
     server.cleanup()
     shutil.rmtree(pgdata.parent, ignore_errors=True)
@@ -109,10 +113,25 @@ def new_database(server_admin_url: str, template_db: str) -> Iterator[object]:
         created.append((name, engine))
         return engine
 
+    factory.created = created  # type: ignore[attr-defined]
     yield factory
     for name, engine in created:
         engine.dispose()
         _admin_execute(server_admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(autouse=True)
+def _close_idle_connections(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test, close the idle pooled connections of the databases it created (their
+    engines stay usable): hundreds of test databases must not hold a connection each."""
+    if "new_database" not in request.fixturenames:
+        yield
+        return
+    created = request.getfixturevalue("new_database").created
+    before = len(created)
+    yield
+    for _, engine in created[before:]:
+        engine.dispose()
 
 
 @pytest.fixture

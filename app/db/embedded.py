@@ -32,8 +32,12 @@ _lock = threading.Lock()
 _servers: dict[Path, Any] = {}
 
 
-def start_embedded_server(pgdata: Path, *, cleanup_mode: str | None = "stop") -> Any:
-    """Start (or attach to) the embedded server whose data lives in `pgdata`."""
+def start_embedded_server(
+    pgdata: Path, *, cleanup_mode: str | None = "stop", extra_settings: str = ""
+) -> Any:
+    """Start (or attach to) the embedded server whose data lives in `pgdata`.
+
+    `extra_settings` (postgresql.conf lines) join TUNING when the data directory is created."""
     pgdata = pgdata.resolve()
     with _lock:
         if pgdata not in _servers:
@@ -49,19 +53,19 @@ def start_embedded_server(pgdata: Path, *, cleanup_mode: str | None = "stop") ->
                     pgdata, cleanup_mode=cleanup_mode, start=False
                 )
                 server.ensure_pgdata_inited()
-                _tune(pgdata)
+                _tune(pgdata, extra_settings)
                 server.start()
                 _servers[pgdata] = server
         return _servers[pgdata]
 
 
-def _tune(pgdata: Path) -> None:
+def _tune(pgdata: Path, extra_settings: str = "") -> None:
     """Append TUNING to postgresql.conf once (read at the next server start)."""
     conf = pgdata / "postgresql.conf"
     if TUNING_MARKER in conf.read_text():
         return
     with conf.open("a") as out:
-        out.write(TUNING)
+        out.write(TUNING + extra_settings)
 
 
 def embedded_database_url(pgdata: Path, database: str, *, cleanup_mode: str | None = "stop") -> str:
