@@ -23,7 +23,10 @@ Measured with `python -m bench.graphql --compare-inline` (one run, 16 connection
 worker, 2 shared cores), before the read sessions and batched hops: worker threads 326 req/s
 flat / 56 nested; the same server calling the services inline on the loop 221 / 45. After them
 (one round trip per call, one hop per batch) the two are level — threads 416 / 73, inline
-441 / 75 — and threads are kept: they leave the loop free while a slow query runs.
+441 / 75 — and threads are kept: they leave the loop free while a slow query runs. After the
+GraphQL per-field work was cut (execution.py), the hop shows again on the flat query (one run,
+busy machine: threads 464 req/s at 2.06 ms CPU/request, inline 613 at 1.22; nested 87 vs 86),
+mostly GIL hand-overs between the loop and the worker threads; still kept, for the same reason.
 
 The loaders live here, per request, and never at module level: a DataLoader caches what it loaded,
 and a cache shared between requests would serve one user's data to another (and grow forever).
