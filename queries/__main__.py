@@ -11,6 +11,7 @@ Uses DATABASE_URL, or the embedded server when it is unset (as the app does).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import re
@@ -65,11 +66,8 @@ def _cell(value: Any) -> str:
 
 
 def _run(insight: Insight, options: Options) -> dict[str, Any]:
-    from app.db.engine import session_scope
-
-    with session_scope() as session:
-        data: dict[str, Any] = insight.run(session, options).model_dump(mode="json")
-        return data
+    data: dict[str, Any] = asyncio.run(insight.run(options)).model_dump(mode="json")
+    return data
 
 
 def _parser() -> argparse.ArgumentParser:

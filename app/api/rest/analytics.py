@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
 
 from app.api.rest.deps import date_range
 from app.api.rest.errors import problem_responses
 from app.api.rest.insights import NO_FILTER, Category
 from app.api.rest.schemas import RevenueOut, TopProductOut, TopProductsOut
-from app.db.engine import get_session
+from app.db.engine import run_read
 from app.services import analytics as service
 from app.services.validation import DateRange
 
@@ -24,8 +23,7 @@ router = APIRouter(prefix="/analytics", tags=["analytics"])
     summary="Top products by sales, quantity or profit",
     responses=problem_responses(422),
 )
-def top_products(
-    session: Annotated[Session, Depends(get_session)],
+async def top_products(
     dates: Annotated[DateRange, Depends(date_range)],
     by: Annotated[
         service.TopProductMetric,
@@ -38,7 +36,7 @@ def top_products(
     category: Category = None,
 ) -> TopProductsOut:
     """Best products first (only the category's, if given); ties broken by product name."""
-    rows = service.top_products(session, by=by, limit=limit, dates=dates, category=category)
+    rows = await run_read(service.top_products, by=by, limit=limit, dates=dates, category=category)
     return TopProductsOut(
         by=by.value,
         limit=limit,
@@ -63,14 +61,13 @@ def top_products(
     summary="Revenue, profit, shipping, orders and items",
     responses=problem_responses(422),
 )
-def revenue(
-    session: Annotated[Session, Depends(get_session)],
+async def revenue(
     dates: Annotated[DateRange, Depends(date_range)] = NO_FILTER,
     category: Category = None,
 ) -> RevenueOut:
     """Totals over all orders, or those whose date lies in [date_from, date_to]; with a
     category, its items and the orders holding one."""
-    summary = service.revenue_summary(session, dates, category=category)
+    summary = await run_read(service.revenue_summary, dates, category=category)
     return RevenueOut(
         total_revenue=summary.total_revenue,
         total_profit=summary.total_profit,

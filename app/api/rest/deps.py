@@ -47,7 +47,7 @@ def _calendar_date_text(value: object) -> object:
 CalendarDate = Annotated[dt.date, BeforeValidator(_calendar_date_text)]
 
 
-def date_range(
+async def date_range(  # async: no thread hop for a pure check
     date_from: Annotated[
         CalendarDate | None,
         Query(description="First order date, inclusive (YYYY-MM-DD).", examples=["2018-01-01"]),

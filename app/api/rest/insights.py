@@ -1,7 +1,10 @@
 """Insight routes under /analytics (top products and revenue are in `analytics.py`).
 
 Thin: each route validates its query parameters, calls one `app.services.insights` function
-(which runs one SQL file from `queries/`) and shapes the dataclasses into response models.
+(which runs one SQL file from `queries/`) and shapes the dataclasses into response models. The
+routes are async and run the service with `run_read` (a bounded pool of worker threads, each
+with a read session of its own), like the customers routes: concurrent requests can never hold
+more connections than the pool has.
 Every route but profit margins and customer lifetime value takes the same optional filters:
 `date_from` / `date_to` (order dates, inclusive, YYYY-MM-DD; from after to → 422) and `category`
 (an unknown category → empty or zero results).
@@ -13,7 +16,6 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
 
 from app.api.rest.deps import date_range
 from app.api.rest.errors import problem_responses
@@ -27,13 +29,12 @@ from app.api.rest.insight_schemas import (
     RevenueTrendOut,
     TopCategoriesOut,
 )
-from app.db.engine import get_session
+from app.db.engine import run_read
 from app.services import insights as service
 from app.services.validation import DateRange
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
-SessionDep = Annotated[Session, Depends(get_session)]
 DatesDep = Annotated[DateRange, Depends(date_range)]
 Category = Annotated[
     str | None,
@@ -56,12 +57,10 @@ def _limit(default: int, description: str) -> object:
     summary="Customers: count, per device type, share of each login type",
     responses=problem_responses(422),
 )
-def customers(
-    session: SessionDep, dates: DatesDep = NO_FILTER, category: Category = None
-) -> CustomersOut:
+async def customers(dates: DatesDep = NO_FILTER, category: Category = None) -> CustomersOut:
     """Device and login type are the customer's latest; unrecorded values are left out. With a
     filter, only the customers with an order in the range (holding an item of the category)."""
-    overview = service.customers_overview(session, dates=dates, category=category)
+    overview = await run_read(service.customers_overview, dates=dates, category=category)
     return CustomersOut.model_validate(asdict(overview))
 
 
@@ -71,15 +70,14 @@ def customers(
     summary="Top product categories by revenue",
     responses=problem_responses(422),
 )
-def top_categories(
-    session: SessionDep,
+async def top_categories(
     limit: Annotated[int, _limit(3, "How many categories (1..100).")] = 3,
     dates: DatesDep = NO_FILTER,
     category: Category = None,
 ) -> TopCategoriesOut:
     """Most revenue in the date range first; ties broken by category name. With a category, only
     its row, keeping its rank and its share of all categories' revenue."""
-    rows = service.top_categories(session, limit=limit, dates=dates, category=category)
+    rows = await run_read(service.top_categories, limit=limit, dates=dates, category=category)
     return TopCategoriesOut.model_validate({"limit": limit, "items": [asdict(r) for r in rows]})
 
 
@@ -89,12 +87,11 @@ def top_categories(
     summary="Products ranked by profit margin (sum of profit / sum of sales)",
     responses=problem_responses(422),
 )
-def profit_margins(
-    session: SessionDep,
+async def profit_margins(
     limit: Annotated[int | None, _limit(10, "How many products (1..100); all if omitted.")] = None,
 ) -> ProfitMarginsOut:
     """Highest margin first; ties broken by product name."""
-    rows = service.profit_margins(session, limit=limit)
+    rows = await run_read(service.profit_margins, limit=limit)
     return ProfitMarginsOut.model_validate({"limit": limit, "items": [asdict(r) for r in rows]})
 
 
@@ -104,12 +101,10 @@ def profit_margins(
     summary="Orders: average size, revenue, profit, share of High/Critical priority",
     responses=problem_responses(422),
 )
-def orders(
-    session: SessionDep, dates: DatesDep = NO_FILTER, category: Category = None
-) -> OrdersOut:
+async def orders(dates: DatesDep = NO_FILTER, category: Category = None) -> OrdersOut:
     """An order is the CSV rows sharing customer, date and time. With a category: the orders
     holding one of its items; items, units, revenue and profit are its items only."""
-    overview = service.orders_overview(session, dates=dates, category=category)
+    overview = await run_read(service.orders_overview, dates=dates, category=category)
     return OrdersOut.model_validate(asdict(overview))
 
 
@@ -119,12 +114,12 @@ def orders(
     summary="Sales, profit and quantity per discount level; does discount drive sales?",
     responses=problem_responses(422),
 )
-def discount_impact(
-    session: SessionDep, dates: DatesDep = NO_FILTER, category: Category = None
+async def discount_impact(
+    dates: DatesDep = NO_FILTER, category: Category = None
 ) -> DiscountImpactOut:
     """Items of the range (and category) grouped by discount; `reading` is derived from the
     correlations, not written by hand."""
-    impact = service.discount_impact(session, dates=dates, category=category)
+    impact = await run_read(service.discount_impact, dates=dates, category=category)
     return DiscountImpactOut.model_validate(asdict(impact))
 
 
@@ -134,8 +129,7 @@ def discount_impact(
     summary="Revenue, profit and orders per day, ISO week or month",
     responses=problem_responses(422),
 )
-def revenue_trend(
-    session: SessionDep,
+async def revenue_trend(
     dates: DatesDep,
     granularity: Annotated[
         service.Granularity,
@@ -144,7 +138,9 @@ def revenue_trend(
     category: Category = None,
 ) -> RevenueTrendOut:
     """Oldest period first; periods without orders are left out."""
-    trend = service.revenue_trend(session, granularity=granularity, dates=dates, category=category)
+    trend = await run_read(
+        service.revenue_trend, granularity=granularity, dates=dates, category=category
+    )
     return RevenueTrendOut.model_validate({**asdict(trend), "granularity": trend.granularity.value})
 
 
@@ -154,12 +150,11 @@ def revenue_trend(
     summary="Top customers by revenue and the distribution of revenue per customer",
     responses=problem_responses(422),
 )
-def customer_lifetime_value(
-    session: SessionDep,
+async def customer_lifetime_value(
     limit: Annotated[int, _limit(10, "How many top customers (1..100).")] = 10,
 ) -> CustomerLifetimeValueOut:
     """Per customer: orders, revenue, profit, first/last order, average order value."""
-    clv = service.customer_lifetime_value(session, limit=limit)
+    clv = await run_read(service.customer_lifetime_value, limit=limit)
     return CustomerLifetimeValueOut.model_validate({"limit": limit, **asdict(clv)})
 
 
@@ -169,11 +164,11 @@ def customer_lifetime_value(
     summary="Customers, orders, revenue by device and login type; payment-method mix",
     responses=problem_responses(422),
 )
-def purchase_behaviour(
-    session: SessionDep, dates: DatesDep = NO_FILTER, category: Category = None
+async def purchase_behaviour(
+    dates: DatesDep = NO_FILTER, category: Category = None
 ) -> PurchaseBehaviourOut:
     """Device and login type are the customer's latest; payment method is the order's. With a
     filter: the orders in the range (holding an item of the category), their customers, and the
     revenue of their (category's) items."""
-    behaviour = service.purchase_behaviour(session, dates=dates, category=category)
+    behaviour = await run_read(service.purchase_behaviour, dates=dates, category=category)
     return PurchaseBehaviourOut.model_validate(asdict(behaviour))
