@@ -2,12 +2,12 @@
 
 Two kinds of session share the engine's pool:
 
-- `session_scope()` / `get_session()`: an ordinary transactional session (the CLI, insights,
-  health, and anything that might write).
-- `read_scope()`: for the API's read-only services (REST customers, orders, products and all of
-  GraphQL). Its connections run in autocommit, so a request costs exactly its SELECTs: no `BEGIN`
-  before the first one and no `ROLLBACK` when the connection goes back to the pool (psycopg2 sends
-  both as round trips of their own). Under READ COMMITTED every statement takes its own snapshot
+- `session_scope()`: an ordinary transactional session (CLIs, and anything that might write).
+- `read_scope()` / `run_read()`: for every API route, REST and GraphQL (all read-only), through
+  READ_THREADS worker threads, fewer than the pool's connections. Its connections run in
+  autocommit, so a request costs exactly its SELECTs: no `BEGIN` before the first one and no
+  `ROLLBACK` when the connection goes back to the pool (psycopg2 sends both as round trips of
+  their own). Under READ COMMITTED every statement takes its own snapshot
   either way, so what a request can see does not change. Autocommit is switched with psycopg2's
   `autocommit` attribute (no I/O) when the session takes its connection and switched back when
   the connection returns to the pool; SQLAlchemy's `isolation_level="AUTOCOMMIT"` option would
@@ -140,12 +140,6 @@ def session_scope() -> Iterator[Session]:
     get_engine()
     assert _session_factory is not None
     with _session_factory() as session:
-        yield session
-
-
-def get_session() -> Iterator[Session]:
-    """FastAPI dependency: one session per request."""
-    with session_scope() as session:
         yield session
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
+from fastapi import APIRouter
 
 from app.api.rest.errors import problem_responses
 from app.api.rest.schemas import HealthOut
-from app.db.engine import get_session
+from app.db.engine import run_read
 from app.services.health import database_is_up
 
 router = APIRouter(tags=["health"])
@@ -21,7 +18,9 @@ router = APIRouter(tags=["health"])
     summary="Database health check",
     responses=problem_responses(),
 )
-def health(session: Annotated[Session, Depends(get_session)]) -> HealthOut:
-    """200 when `SELECT 1` succeeds; a database error becomes a 503 problem (see errors.py)."""
-    database_is_up(session)
+async def health() -> HealthOut:
+    """200 when `SELECT 1` succeeds; a database error becomes a 503 problem (see errors.py).
+    Through the bounded read threads like every other route, so a flood of health checks
+    cannot hold more connections than the pool has."""
+    await run_read(database_is_up)
     return HealthOut(status="ok")
