@@ -185,14 +185,20 @@ def serve(port: int, variant: str) -> None:
 
 
 def start_server(database_url: str, variant: str) -> tuple[subprocess.Popen[bytes], int]:
+    """The server's output (its JSON access log among it) goes to a file, not this terminal."""
     port = free_port()
     env = os.environ | {"DATABASE_URL": database_url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.graphql", "--serve", str(port), "--variant", variant],
-        cwd=REPO_ROOT,
-        env=env,
-    )
-    return process, wait_until_up(process, port, "/health")
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = OUT_DIR / f"graphql_server_{variant}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench.graphql", "--serve", str(port), "--variant", variant],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+    return process, wait_until_up(process, port, "/health", f"; see {log_path}")
 
 
 # --- the run -----------------------------------------------------------------------------------
