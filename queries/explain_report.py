@@ -24,7 +24,8 @@ PRINCIPLES = {
     ),
     "product_items_rare": (
         "Each of the 42 products owns a few percent of all items, spread over the table (rows are "
-        "stored in file order, which cycles through a category's products). The index finds the "
+        "stored by customer, as the loader sorts them, so any product turns up on most pages). "
+        "The index finds the "
         "matching row ids; a bitmap heap scan then visits each page holding one only once, in "
         "physical order. Without the index every page is read and every row filtered."
     ),
