@@ -24,11 +24,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.services.errors import InvalidParameterError
-from app.services.rollups import refresh_rollups
 from app.services.validation import DateRange, text_filter
 from queries import load_query
-
-__all__ = ["refresh_rollups"]  # re-exported: the loader calls it at the end of a load
 
 LIMIT_MAX = 100
 PERCENTILES = ("p25", "p50", "p75", "p90", "p99")  # the fractions in customer_lifetime_value.sql
