@@ -18,6 +18,7 @@ from app.api.graphql import graphql_router
 from app.api.rest import analytics, customers, health, insights, orders, products
 from app.api.rest.errors import install_error_handlers, use_problem_json_in_openapi
 from app.config import Settings, get_settings
+from app.db.async_reads import close_read_pool, open_read_pool
 from app.db.engine import dispose_engine
 from app.observability import install_operations
 from app.services.rollups import RollupRefresher
@@ -52,7 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The engine starts lazily; only the rollup refresher runs in the background.
+        # The engine and the read pool connect lazily; only the rollup refresher runs in the
+        # background.
+        await open_read_pool()
         refresher = None
         if settings.rollup_refresh_interval_s > 0:
             refresher = RollupRefresher(settings.rollup_refresh_interval_s)
@@ -67,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if refresher is not None:
             await refresher.stop()
+        await close_read_pool()
         dispose_engine()  # connections close on shutdown
 
     app = FastAPI(

@@ -15,11 +15,6 @@ Each row also gives the server process's CPU time per request in the window (`CP
 /proc): on a shared machine req/s moves with everyone else's load, CPU per request much less.
 
     python -m bench.graphql --duration 10 --connections 16
-    python -m bench.graphql --compare-inline   # GraphQL again with DB calls on the event loop
-
-`--compare-inline` then starts a second server, patched to run each service call directly on the
-event loop instead of in a worker thread, and measures the GraphQL scenarios again in the same run:
-the measurement behind the choice documented in app/api/graphql/context.py.
 """
 
 from __future__ import annotations
@@ -31,10 +26,9 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -165,34 +159,24 @@ async def drive(
 # --- the server --------------------------------------------------------------------------------
 
 
-def serve(port: int, variant: str) -> None:
+def serve(port: int) -> None:
     """Entry point of the server subprocess (`--serve`)."""
     import uvicorn
 
-    if variant == "inline":
-        from app.api.graphql.context import RequestDb
-
-        async def run_inline(
-            self: RequestDb, service: Callable[..., Any], /, *a: Any, **k: Any
-        ) -> Any:
-            self.calls += 1
-            return self._call(service, *a, **k)
-
-        RequestDb.run = run_inline  # type: ignore[method-assign]
     uvicorn.run(
         "app.main:app", host=HOST, port=port, workers=1, log_level="warning", access_log=False
     )
 
 
-def start_server(database_url: str, variant: str) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(database_url: str) -> tuple[subprocess.Popen[bytes], int]:
     """The server's output (its JSON access log among it) goes to a file, not this terminal."""
     port = free_port()
     env = os.environ | {"DATABASE_URL": database_url}
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    log_path = OUT_DIR / f"graphql_server_{variant}.log"
+    log_path = OUT_DIR / "graphql_server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bench.graphql", "--serve", str(port), "--variant", variant],
+            [sys.executable, "-m", "bench.graphql", "--serve", str(port)],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,
@@ -266,10 +250,8 @@ def check_answers(port: int, requests: dict[str, list[bytes]]) -> None:
             raise RuntimeError(f"{name}: {status} {body[:500]!r}")
 
 
-def measure(
-    url: str, variant: str, requests: dict[str, list[bytes]], args: argparse.Namespace
-) -> list[Result]:
-    process, port = start_server(url, variant)
+def measure(url: str, requests: dict[str, list[bytes]], args: argparse.Namespace) -> list[Result]:
+    process, port = start_server(url)
     results = []
     try:
         check_answers(port, requests)
@@ -277,7 +259,7 @@ def measure(
             result = asyncio.run(
                 drive(port, batch, args.connections, args.warmup, args.duration, process.pid)
             )
-            result.name = name if variant == "thread" else f"{name} (inline)"
+            result.name = name
             results.append(result)
             cpu = result.cpu_per_request_ms
             per_request = "" if cpu is None else f", server CPU {cpu:.2f} ms/request"
@@ -289,14 +271,14 @@ def measure(
 
 
 def results_table(results: list[Result], connections: int) -> Table:
-    table = Table(title=f"{connections} connections, 1 uvicorn worker (DB calls in threads)")
+    table = Table(title=f"{connections} connections, 1 uvicorn worker")
     columns = ("scenario", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "failed", "target")
     for column in (*columns, "PostGraphile 4"):
         table.add_column(column, justify="left" if column == "scenario" else "right")
     for r in results:
-        target = TARGETS.get(r.name)  # targets are for the shipped (thread) variant
+        target = TARGETS.get(r.name)
         met = "" if target is None else "[green]" if r.rate >= target else "[red]"
-        reference = POSTGRAPHILE.get(r.name.removesuffix(" (inline)"))
+        reference = POSTGRAPHILE.get(r.name)
         table.add_row(
             r.name,
             f"{met}{r.rate:,.0f}[/]" if met else f"{r.rate:,.0f}",
@@ -317,15 +299,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds first")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument(
-        "--compare-inline", action="store_true", help="also measure GraphQL with inline DB calls"
-    )
-    parser.add_argument("--variant", default="thread", help=argparse.SUPPRESS)
     parser.add_argument("--only", help="comma-separated scenario names")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
-        serve(args.serve, args.variant)
+        serve(args.serve)
         return 0
     if not (0 < args.duration <= 120 and 0 <= args.warmup <= 30 and 1 <= args.connections <= 256):
         parser.error("--duration (0, 120], --warmup [0, 30], --connections [1, 256]")
@@ -344,10 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         requests = scenarios(customer_ids)
         if args.only:
             requests = {k: v for k, v in requests.items() if k in args.only.split(",")}
-        results = measure(url, "thread", requests, args)
-        if args.compare_inline:
-            graphql_only = {k: v for k, v in requests.items() if k.startswith("graphql")}
-            results += measure(url, "inline", graphql_only, args)
+        results = measure(url, requests, args)
     console.print(results_table(results, args.connections))
     rates = {r.name: r.rate for r in results}
     for name, baseline in (("graphql-flat", "rest-customer"), ("rest-customer", FLOOR)):

@@ -1,17 +1,9 @@
 """One engine and one session factory per process, created lazily (never at import time).
 
-Two kinds of session share the engine's pool:
-
-- `session_scope()`: an ordinary transactional session (CLIs, and anything that might write).
-- `read_scope()` / `run_read()`: for every API route, REST and GraphQL (all read-only), through
-  READ_THREADS worker threads, fewer than the pool's connections. Its connections run in
-  autocommit, so a request costs exactly its SELECTs: no `BEGIN` before the first one and no
-  `ROLLBACK` when the connection goes back to the pool (psycopg2 sends both as round trips of
-  their own). Under READ COMMITTED every statement takes its own snapshot
-  either way, so what a request can see does not change. Autocommit is switched with psycopg2's
-  `autocommit` attribute (no I/O) when the session takes its connection and switched back when
-  the connection returns to the pool; SQLAlchemy's `isolation_level="AUTOCOMMIT"` option would
-  send a `SET default_transaction_isolation` round trip on every return.
+`session_scope()` gives an ordinary transactional session: the loader, the CLIs, migrations, the
+rollup refresher and `/ready`. The API's reads do not use this engine's pool: they run the same
+services on asyncpg, on the event loop (`app.db.async_reads`), which reads its connection
+settings from this engine's URL.
 
 Surviving a database restart: instead of `pool_pre_ping` (a `SELECT 1` round trip on every
 checkout), `_drop_dead_connections` checks on checkout whether the idle connection's socket has
@@ -24,29 +16,22 @@ then invalidates the whole pool, that request answers 503, and the next ones rec
 
 from __future__ import annotations
 
-import asyncio
 import select
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings, get_settings
 from app.db.url import resolve_database_url
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
 _lock = threading.Lock()
 _engine: Engine | None = None
 _session_factory: sessionmaker[Session] | None = None
-_read_session_factory: sessionmaker[Session] | None = None
 
 
 def connection_is_dead(dbapi_connection: Any) -> bool:
@@ -90,25 +75,10 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
     return engine
 
 
-def _autocommit(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
-    """Read sessions' `after_begin` hook: nothing has been sent yet (psycopg2 begins lazily)."""
-    connection.connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]
-
-
-def _end_autocommit(dbapi_connection: Any, record: Any) -> None:
-    """Pool `checkin` hook: connections go back to the pool transactional, as they came."""
-    if dbapi_connection is not None and not dbapi_connection.closed:
-        dbapi_connection.autocommit = False  # no transaction is open in autocommit: no I/O
-
-
 def _set_factories(engine: Engine) -> None:
-    global _engine, _session_factory, _read_session_factory
+    global _engine, _session_factory
     _engine = engine
     _session_factory = sessionmaker(engine, expire_on_commit=False)
-    _read_session_factory = sessionmaker(engine, expire_on_commit=False)
-    event.listen(_read_session_factory, "after_begin", _autocommit)
-    if not event.contains(engine, "checkin", _end_autocommit):
-        event.listen(engine, "checkin", _end_autocommit)
 
 
 def get_engine() -> Engine:
@@ -126,13 +96,12 @@ def set_engine(engine: Engine) -> None:
 
 
 def dispose_engine() -> None:
-    global _engine, _session_factory, _read_session_factory
+    global _engine, _session_factory
     with _lock:
         if _engine is not None:
             _engine.dispose()
         _engine = None
         _session_factory = None
-        _read_session_factory = None
 
 
 @contextmanager
@@ -141,49 +110,3 @@ def session_scope() -> Iterator[Session]:
     assert _session_factory is not None
     with _session_factory() as session:
         yield session
-
-
-def read_session() -> Session:
-    """A new session for read-only services (autocommit, see the module docstring).
-
-    Creating it does no I/O: the connection is checked out by its first statement. Closing it
-    does none either (nothing to roll back), so it may be closed on the event loop.
-    """
-    factory = _read_session_factory
-    if factory is None:
-        get_engine()
-        factory = _read_session_factory
-        assert factory is not None
-    return factory()
-
-
-@contextmanager
-def read_scope() -> Iterator[Session]:
-    with read_session() as session:
-        yield session
-
-
-# Worker threads for read-only service calls made from async code (REST routes, GraphQL):
-# a plain executor hop costs less than Starlette's thread pool (anyio's limiter and cancel
-# scopes), and with fewer threads than pooled connections, a thread never waits for a connection
-# held by a request that is itself waiting for a thread.
-READ_THREADS = 8
-_read_executor = ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="db-read")
-
-
-def _read_call(service: Callable[Concatenate[Session, P], R], *args: Any, **kwargs: Any) -> R:
-    with read_session() as session:
-        return service(session, *args, **kwargs)
-
-
-async def run_read(
-    service: Callable[Concatenate[Session, P], R], /, *args: P.args, **kwargs: P.kwargs
-) -> R:
-    """`service(session, *args, **kwargs)` on a read session of its own, in a worker thread."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_read_executor, partial(_read_call, service, *args, **kwargs))
-
-
-def run_in_read_thread(call: Callable[[], R]) -> asyncio.Future[R]:
-    """`call()` in one of the read threads (for callers that batch several service calls)."""
-    return asyncio.get_running_loop().run_in_executor(_read_executor, call)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 
+from app.config import get_settings
+from app.db import async_reads
 from app.db import engine as db_engine
 from app.main import app, create_app
 from tests.api.helpers import PROBLEM_JSON, assert_problem
@@ -96,16 +100,39 @@ def test_database_down_is_503_problem(unreachable_client: TestClient, url: str) 
         assert secret not in response.text
 
 
-def test_pool_timeout_is_503_problem(loaded_engine: Engine) -> None:
-    engine = create_engine(loaded_engine.url, pool_size=1, max_overflow=0, pool_timeout=0.2)
-    held = engine.connect()  # the only connection, held by "another request"
+def test_pool_timeout_is_503_problem(
+    loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every pooled connection held by other requests: a request waits DB_POOL_TIMEOUT_S, then
+    answers 503 (the server's pool, which the app's lifespan gives its event loop)."""
+    for name, value in (
+        ("DB_POOL_SIZE", "1"),
+        ("DB_MAX_OVERFLOW", "0"),
+        ("DB_POOL_TIMEOUT_S", "0.2"),
+    ):
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    db_engine.set_engine(loaded_engine)
+
+    async def scenario() -> httpx.Response:
+        await async_reads.open_read_pool()
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                assert (await client.get("/products/")).status_code == 200
+                async with (
+                    async_reads._checkout()
+                ):  # the only connection, held by "another request"
+                    return await client.get("/products/")
+        finally:
+            await async_reads.close_read_pool()
+
     try:
-        db_engine.set_engine(engine)
-        body = assert_problem(TestClient(app).get("/products/"), 503)
-        assert "retry" in body["detail"].lower()
+        response = asyncio.run(scenario())
     finally:
-        held.close()
-        db_engine.dispose_engine()
+        get_settings.cache_clear()
+    body = assert_problem(response, 503)
+    assert "retry" in body["detail"].lower()
 
 
 def test_lifespan_disposes_engine_on_shutdown(loaded_engine: Engine) -> None:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
 from app.db import engine as db_engine
+from app.db.async_reads import observe_statements
 from app.main import app
 
 GraphQL = Callable[..., dict[str, Any]]
@@ -62,12 +63,17 @@ class StatementLog:
 
 @pytest.fixture
 def statements(loaded_engine: Engine) -> Iterator[StatementLog]:
-    """Every SQL statement the app sends while the test runs (`before_cursor_execute`)."""
+    """Every SQL statement the app sends while the test runs: the API's reads
+    (`observe_statements`) and anything on the sync engine (`before_cursor_execute`)."""
     log = StatementLog()
+
+    def record_read(statement: str, params: Any) -> None:
+        log.statements.append(statement)
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         log.statements.append(statement)
 
     event.listen(loaded_engine, "before_cursor_execute", record)
-    yield log
+    with observe_statements(record_read):
+        yield log
     event.remove(loaded_engine, "before_cursor_execute", record)

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 
+from app.db.async_reads import observe_statements
 from tests.api.expected import Expected
 from tests.api.helpers import assert_invalid
 from tests.insights import expected as exp
@@ -160,12 +161,11 @@ def test_a_range_covering_every_order_is_answered_as_unfiltered(
     view must not pay for the base-table path); a range one day short is kept."""
     bound: list[Any] = []
 
-    def capture(conn: Any, cursor: Any, statement: str, params: Any, *args: Any) -> None:
-        if isinstance(params, dict) and "date_from" in params:
+    def capture(statement: str, params: Any) -> None:
+        if "date_from" in params:
             bound.append((params["date_from"], params["date_to"]))
 
-    event.listen(insight_engine, "before_cursor_execute", capture)
-    try:
+    with observe_statements(capture):
         get(client, "purchase-behaviour", Filters(D(2000, 1, 1), D(2100, 12, 31)))
         get(client, "orders", Filters(date_from=D(2000, 1, 1)))
         assert bound == [(None, None), (None, None)]
@@ -175,5 +175,3 @@ def test_a_range_covering_every_order_is_answered_as_unfiltered(
         second_day = first + dt.timedelta(days=1)
         get(client, "orders", Filters(second_day, D(2100, 12, 31)))
         assert bound == [(second_day, D(2100, 12, 31))]
-    finally:
-        event.remove(insight_engine, "before_cursor_execute", capture)

@@ -42,8 +42,7 @@ class FastGraphQLRouter(GraphQLRouter[Context, None]):
         del sub_response.headers["content-length"]
         sub_response.status_code = None  # type: ignore[assignment]
         request.scope[_SUB_RESPONSE] = sub_response
-        db = RequestDb()
-        context = Context(db)
+        context = Context(RequestDb())
         context.request = request
         context.response = sub_response
         context.background_tasks = tasks = BackgroundTasks()
@@ -51,8 +50,6 @@ class FastGraphQLRouter(GraphQLRouter[Context, None]):
             response: Response = await self.run(request=request, context=context, root_value=None)
         except HTTPException as error:
             return PlainTextResponse(error.reason, status_code=error.status_code)
-        finally:
-            await db.close()
         if tasks.tasks:
             response.background = tasks
         return response

@@ -10,7 +10,7 @@ from app.api.rest.deps import date_range
 from app.api.rest.errors import problem_responses
 from app.api.rest.insights import NO_FILTER, Category
 from app.api.rest.schemas import RevenueOut, TopProductOut, TopProductsOut
-from app.db.engine import run_read
+from app.db.async_reads import run_read
 from app.services import analytics as service
 from app.services.validation import DateRange
 

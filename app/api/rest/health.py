@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from app.api.rest.errors import problem_responses
 from app.api.rest.schemas import HealthOut
-from app.db.engine import run_read
+from app.db.async_reads import run_read
 from app.services.health import database_is_up
 
 router = APIRouter(tags=["health"])

@@ -29,7 +29,7 @@ from app.api.rest.insight_schemas import (
     RevenueTrendOut,
     TopCategoriesOut,
 )
-from app.db.engine import run_read
+from app.db.async_reads import run_read
 from app.services import insights as service
 from app.services.validation import DateRange
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from app.api.rest.deps import date_range, json_response, page_params
 from app.api.rest.errors import problem_responses
 from app.api.rest.schemas import OrderDetailOut, OrderItemOut, OrderOut, PageOut
-from app.db.engine import run_read
+from app.db.async_reads import run_read
 from app.services import orders as service
 from app.services.pagination import PageRequest
 from app.services.validation import DateRange

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from app.api.rest.deps import json_response, page_params
 from app.api.rest.errors import problem_responses
 from app.api.rest.schemas import PageOut, ProductOut
-from app.db.engine import run_read
+from app.db.async_reads import run_read
 from app.services import products as service
 from app.services.pagination import PageRequest
 
