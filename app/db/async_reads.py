@@ -212,29 +212,41 @@ async def _pool_for(entry: _LoopPool) -> asyncpg.Pool:
         return entry.pool
 
 
-@contextlib.asynccontextmanager
-async def _checkout() -> AsyncIterator[asyncpg.Connection]:
-    """A connection: from this loop's pool if it has one, else a fresh one closed afterwards."""
+async def _acquire() -> tuple[asyncpg.Connection, asyncpg.Pool | None]:
+    """A connection, and the pool to give it back to: this loop's pool if it has one, else a
+    fresh connection (None: close it after use)."""
     entry = _loop_pools.get(asyncio.get_running_loop())
     if entry is None:
-        connection = await asyncpg.connect(**_connect_arguments(), record_class=Row)
-        try:
-            yield connection
-        finally:
-            await connection.close(timeout=5)
-        return
+        return await asyncpg.connect(**_connect_arguments(), record_class=Row), None
     pool = await _pool_for(entry)
+    if pool.get_idle_size():
+        # A connection is free: no wait, so no timeout either (asyncpg implements one with
+        # `wait_for`, a task per checkout, a sizeable part of a short request).
+        return await pool.acquire(), pool
     settings = get_settings()
     try:
-        connection = await pool.acquire(timeout=settings.db_pool_timeout_s)
+        return await pool.acquire(timeout=settings.db_pool_timeout_s), pool
     except TimeoutError:
         raise PoolTimeoutError(
             f"no database connection free within {settings.db_pool_timeout_s} s"
         ) from None
+
+
+async def _release(connection: asyncpg.Connection, pool: asyncpg.Pool | None) -> None:
+    if pool is None:
+        await connection.close(timeout=5)
+    else:
+        await pool.release(connection)
+
+
+@contextlib.asynccontextmanager
+async def checkout() -> AsyncIterator[asyncpg.Connection]:
+    """Hold a read connection (of the pool, when the loop has one) for the block."""
+    connection, pool = await _acquire()
     try:
         yield connection
     finally:
-        await pool.release(connection)
+        await _release(connection, pool)
 
 
 async def open_read_pool() -> None:
@@ -275,8 +287,8 @@ class AsyncReadSession:
     """
 
     def __init__(self) -> None:
-        self._checkout: contextlib.AbstractAsyncContextManager[asyncpg.Connection] | None = None
         self._connection: asyncpg.Connection | None = None
+        self._pool: asyncpg.Pool | None = None
 
     def connection(self) -> AsyncReadSession:
         return self
@@ -316,17 +328,14 @@ class AsyncReadSession:
         return cast(list[Row], await connection.fetch(sql, *arguments))
 
     async def _open(self) -> asyncpg.Connection:
-        checkout = _checkout()
-        connection = await checkout.__aenter__()
-        self._checkout, self._connection = checkout, connection
-        return connection
+        self._connection, self._pool = await _acquire()
+        return self._connection
 
     async def close(self) -> None:
-        checkout, connection = self._checkout, self._connection
-        self._checkout = self._connection = None
-        if checkout is None or connection is None:
-            return
-        await checkout.__aexit__(None, None, None)
+        connection, pool = self._connection, self._pool
+        self._connection = self._pool = None
+        if connection is not None:
+            await _release(connection, pool)
 
 
 async def run_read(

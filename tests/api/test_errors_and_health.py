@@ -120,9 +120,7 @@ def test_pool_timeout_is_503_problem(
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
                 assert (await client.get("/products/")).status_code == 200
-                async with (
-                    async_reads._checkout()
-                ):  # the only connection, held by "another request"
+                async with async_reads.checkout():  # the only connection, held by "another request"
                     return await client.get("/products/")
         finally:
             await async_reads.close_read_pool()
