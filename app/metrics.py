@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from app.db import async_reads
 from app.db import engine as db_engine
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,8 @@ class Metrics:
 
 
 class _PoolCollector:
-    """The current engine's pool, read at scrape time (no engine is created for it)."""
+    """The API's read pool (app/db/read_pool.py) and the SQLAlchemy engine's pool (the CLIs,
+    `/ready`), read at scrape time (no engine or pool is created for it)."""
 
     def describe(self) -> Iterable[Any]:
         return []
@@ -90,6 +92,22 @@ class _PoolCollector:
         yield gauge("db_pool_checked_out", "Connections in use by requests now.", "checkedout")
         yield gauge("db_pool_checked_in", "Idle connections in the pool now.", "checkedin")
         yield gauge("db_pool_overflow", "Connections open beyond pool_size now.", "overflow")
+
+        pools = async_reads.read_pools()
+        for name, doc, read in (
+            ("db_read_pool_open", "API read connections open now.", lambda p: p.size),
+            ("db_read_pool_idle", "API read connections idle now.", lambda p: p.idle),
+            (
+                "db_read_pool_waiting",
+                "Requests waiting for a read connection.",
+                lambda p: p.waiting,
+            ),
+            ("db_read_pool_max", "Most API read connections allowed.", lambda p: p.max_size),
+        ):
+            family = GaugeMetricFamily(name, doc)
+            if pools:
+                family.add_metric([], float(sum(read(pool) for pool in pools)))
+            yield family
 
 
 def make_metrics() -> Metrics | None:

@@ -14,17 +14,18 @@ measured on this 2-core machine, CPU per `get_customer` call (one statement), se
 SQLAlchemy sync session on psycopg2 240 µs; AsyncSession/AsyncConnection on asyncpg 405 µs (on
 psycopg 3: 610 µs); asyncpg with a statement compiled once 94 µs. Under load the thread hop
 added GIL hand-overs on top: `GET /customers/{id}` went from about 1,000 req/s (0.90 ms of server
-CPU per request) with threads to about 2,250 req/s (0.44 ms) with this module
-(`python -m bench.graphql`).
+CPU per request) with threads to about 1,800 req/s (0.55 ms) with this module, and past
+2,000 with `ReadPool` (`python -m bench.graphql`).
 
 Connections: a long-lived event loop (the server's, registered by the app's lifespan through
-`open_read_pool`) gets an asyncpg pool, created at its first read, sized like the SQLAlchemy
-pool, with the same statement timeout, connect timeout and application name. Reads run in
-autocommit (asyncpg sends no BEGIN for a lone statement), so there is nothing to reset when a
-connection goes back to the pool. Any other loop (a one-off `asyncio.run`, a test client without
-lifespan) opens one connection per service call and closes it afterwards, so nothing leaks.
-A connection the server dropped (restart, `pg_terminate_backend`) is noticed by asyncpg as soon as
-the socket closes, and the pool reconnects on its next checkout.
+`open_read_pool`) gets a `ReadPool` (app/db/read_pool.py), sized like the SQLAlchemy pool, whose
+connections open on demand with the same statement timeout, connect timeout and application
+name. Reads run in autocommit (asyncpg sends no BEGIN for a lone statement), so there is nothing
+to reset when a connection goes back. Any other loop (a one-off `asyncio.run`, a test client
+without lifespan) opens one connection per service call and closes it afterwards, so nothing
+leaks. A connection the server dropped (restart, `pg_terminate_backend`) is noticed by asyncpg
+when the socket closes and dropped at its next checkout; if it has not been noticed yet, the
+call's first statement fails and is sent again on a fresh connection.
 
 Errors become SQLAlchemy's exception types, so both transports keep one mapping: connection
 trouble, timeouts and server shutdown become `OperationalError` (503 in REST,
@@ -44,9 +45,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import asyncpg
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -54,6 +54,7 @@ from sqlalchemy.util import await_, greenlet_spawn
 
 from app.config import get_settings
 from app.db import engine as db_engine
+from app.db.read_pool import ReadPool
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -159,12 +160,11 @@ def _translate(error: BaseException, sql: str | None) -> BaseException:
 
 
 class _LoopPool:
-    """The pool of one long-lived event loop, created at its first checkout."""
+    """The pool of one long-lived event loop, for the engine the app points at."""
 
     def __init__(self) -> None:
-        self.pool: asyncpg.Pool | None = None
-        self.url: URL | None = None
-        self.lock = asyncio.Lock()
+        self.pool: ReadPool | None = None
+        self.engine: Engine | None = None
 
 
 _loop_pools: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
@@ -186,57 +186,39 @@ def _connect_arguments() -> dict[str, Any]:
     }
 
 
-async def _no_reset(connection: asyncpg.Connection) -> None:
-    """Pool `reset`: reads leave no session state behind (no transaction, no SET, no LISTEN),
-    so asyncpg's default reset round trip (`RESET ALL`, `UNLISTEN *`, …) is skipped."""
+def _pool_for(entry: _LoopPool) -> ReadPool:
+    engine = db_engine.get_engine()
+    if entry.pool is None or entry.engine is not engine:
+        if entry.pool is not None:  # the app was pointed at another database (tests)
+            entry.pool.terminate()
+        settings = get_settings()
+        entry.pool = ReadPool(
+            partial(asyncpg.connect, **_connect_arguments(), record_class=Row),
+            max_size=settings.db_pool_size + settings.db_max_overflow,
+        )
+        entry.engine = engine
+    return entry.pool
 
 
-async def _pool_for(entry: _LoopPool) -> asyncpg.Pool:
-    url = db_engine.get_engine().url
-    if entry.pool is not None and entry.url == url:
-        return entry.pool
-    async with entry.lock:
-        if entry.pool is None or entry.url != url:
-            old = entry.pool
-            settings = get_settings()
-            entry.pool = await asyncpg.create_pool(
-                min_size=0,  # connect on demand: the app starts while the database is down
-                max_size=settings.db_pool_size + settings.db_max_overflow,
-                reset=_no_reset,
-                record_class=Row,
-                **_connect_arguments(),
-            )
-            entry.url = url
-            if old is not None:  # the app was pointed at another database (tests)
-                old.terminate()
-        return entry.pool
-
-
-async def _acquire() -> tuple[asyncpg.Connection, asyncpg.Pool | None]:
+async def _acquire() -> tuple[asyncpg.Connection, ReadPool | None]:
     """A connection, and the pool to give it back to: this loop's pool if it has one, else a
     fresh connection (None: close it after use)."""
     entry = _loop_pools.get(asyncio.get_running_loop())
     if entry is None:
         return await asyncpg.connect(**_connect_arguments(), record_class=Row), None
-    pool = await _pool_for(entry)
-    if pool.get_idle_size():
-        # A connection is free: no wait, so no timeout either (asyncpg implements one with
-        # `wait_for`, a task per checkout, a sizeable part of a short request).
-        return await pool.acquire(), pool
-    settings = get_settings()
-    try:
-        return await pool.acquire(timeout=settings.db_pool_timeout_s), pool
-    except TimeoutError:
-        raise PoolTimeoutError(
-            f"no database connection free within {settings.db_pool_timeout_s} s"
-        ) from None
+    pool = _pool_for(entry)
+    return await pool.acquire(get_settings().db_pool_timeout_s), pool
 
 
-async def _release(connection: asyncpg.Connection, pool: asyncpg.Pool | None) -> None:
-    if pool is None:
+async def _release(
+    connection: asyncpg.Connection, pool: ReadPool | None, *, reusable: bool = True
+) -> None:
+    if pool is not None:
+        pool.release(connection, reusable=reusable)
+    elif reusable:
         await connection.close(timeout=5)
     else:
-        await pool.release(connection)
+        connection.terminate()
 
 
 @contextlib.asynccontextmanager
@@ -247,6 +229,11 @@ async def checkout() -> AsyncIterator[asyncpg.Connection]:
         yield connection
     finally:
         await _release(connection, pool)
+
+
+def read_pools() -> list[ReadPool]:
+    """The read pools of the process (one per long-lived loop; the server has one)."""
+    return [entry.pool for entry in list(_loop_pools.values()) if entry.pool is not None]
 
 
 async def open_read_pool() -> None:
@@ -261,7 +248,7 @@ async def close_read_pool() -> None:
         return
     try:
         await asyncio.wait_for(entry.pool.close(), timeout=10)
-    except (TimeoutError, asyncpg.PostgresError, OSError):
+    except TimeoutError:
         entry.pool.terminate()
 
 
@@ -288,7 +275,10 @@ class AsyncReadSession:
 
     def __init__(self) -> None:
         self._connection: asyncpg.Connection | None = None
-        self._pool: asyncpg.Pool | None = None
+        self._pool: ReadPool | None = None
+        # False once a statement ended other than with rows or a PostgreSQL error (cancelled,
+        # socket or driver error): the connection may be mid-protocol, so it is not reused.
+        self._reusable = True
 
     def connection(self) -> AsyncReadSession:
         return self
@@ -305,7 +295,9 @@ class AsyncReadSession:
                 rows = await_(self._connection.fetch(sql, *arguments))
             else:
                 rows = await_(self._first_fetch(sql, arguments))
-        except Exception as error:
+        except BaseException as error:
+            if not isinstance(error, asyncpg.PostgresError):
+                self._reusable = False
             translated = _translate(error, sql)
             if translated is error:
                 raise
@@ -322,8 +314,9 @@ class AsyncReadSession:
             return cast(list[Row], await connection.fetch(sql, *arguments))
         except _STALE_CONNECTION as error:
             log.warning("database connection lost while idle (%s); reconnecting", error)
-            with contextlib.suppress(asyncpg.InterfaceError):  # the pool may have it back already
-                await self.close()
+            self._reusable = False
+            await self.close()
+            self._reusable = True
         connection = await self._open()
         return cast(list[Row], await connection.fetch(sql, *arguments))
 
@@ -335,7 +328,7 @@ class AsyncReadSession:
         connection, pool = self._connection, self._pool
         self._connection = self._pool = None
         if connection is not None:
-            await _release(connection, pool)
+            await _release(connection, pool, reusable=self._reusable)
 
 
 async def run_read(

@@ -238,6 +238,25 @@ def test_metrics_show_the_pool(loaded_engine: Engine, on_engine: Callable[..., T
     engine.dispose()
 
 
+def test_metrics_show_the_read_pool(loaded_engine: Engine) -> None:
+    """The API's reads have a pool of their own (the server's loop, given by the lifespan)."""
+    pytest.importorskip("prometheus_client")
+    db_engine.set_engine(loaded_engine)
+    try:
+        with TestClient(create_app(Settings(metrics_enabled=True))) as client:
+            families = _families(client)
+            assert _sample(families, "db_read_pool_open", "db_read_pool_open") is None  # none yet
+            assert client.get("/customers/37077").status_code == 200
+            families = _families(client)
+            assert _sample(families, "db_read_pool_open", "db_read_pool_open") == 1
+            assert _sample(families, "db_read_pool_idle", "db_read_pool_idle") == 1
+            assert _sample(families, "db_read_pool_waiting", "db_read_pool_waiting") == 0
+            maximum = Settings().db_pool_size + Settings().db_max_overflow
+            assert _sample(families, "db_read_pool_max", "db_read_pool_max") == maximum
+    finally:
+        db_engine.dispose_engine()
+
+
 def test_metrics_can_be_turned_off(
     loaded_engine: Engine, on_engine: Callable[..., TestClient]
 ) -> None:
