@@ -60,6 +60,10 @@ class ClientErrors(MaskErrors):
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         return [self._label(error) for error in super()._process_errors(errors)]
 
+    def process(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        """The errors as a client sees them (used by the schema, outside any request)."""
+        return self._process_errors(errors)
+
     @staticmethod
     def _label(error: GraphQLError) -> GraphQLError:
         original = error.original_error
