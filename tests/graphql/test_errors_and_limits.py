@@ -4,10 +4,12 @@ masked errors for ours; GraphiQL for browsers. Never a 500."""
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.graphql.router import FastGraphQLRouter
 from app.api.graphql.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from app.services import customers
 from tests.graphql.conftest import GraphQL
@@ -171,3 +173,57 @@ def test_a_body_that_is_not_json_is_a_400(client: TestClient) -> None:
         "/graphql", content=b"{not json", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": NESTED_9_DEEP.replace("customers {", "customers(first: 3) {")},
+        {
+            "query": "query Q($id: String!) { customer(customerId: $id) { gender } }",
+            "variables": {"id": "37077"},
+            "operationName": "Q",
+        },
+        {"query": '{ customer(customerId: "no-such-id") { gender } }'},
+        {"query": "{ customers { "},
+        {},
+        {"query": 1},
+        {"query": "{ __typename }", "variables": []},
+        {"query": "{ __typename }", "extensions": "x"},
+        [{"query": "{ __typename }"}],
+        "{not json",
+    ],
+    ids=[
+        "nested",
+        "variables",
+        "not-found",
+        "syntax",
+        "no-query",
+        "query-not-string",
+        "variables-not-object",
+        "extensions-not-object",
+        "batch",
+        "not-json",
+    ],
+)
+def test_json_posts_are_answered_as_strawberry_answers_them(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, body: object
+) -> None:
+    """The router's JSON fast path gives the same status, headers and body as Strawberry's
+    general request handling (what every request went through before)."""
+    content = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+
+    def post() -> tuple[int, str, bytes]:
+        response = client.post(
+            "/graphql", content=content, headers={"Content-Type": "application/json"}
+        )
+        return response.status_code, response.headers["content-type"], response.content
+
+    fast = post()
+
+    async def no_fast_path(self: FastGraphQLRouter, request: object) -> None:
+        return None
+
+    monkeypatch.setattr(FastGraphQLRouter, "_json_operation", no_fast_path)
+    assert fast == post()
+    assert fast[0] < 500

@@ -5,6 +5,12 @@ wrapper, the app's `context_getter` generator and the root value), resolved for 
 Queries arrive by POST, so that handler is replaced by one that makes the same per-request
 context directly: a fresh `Context` (own `RequestDb` and DataLoaders, never shared), closed after
 the response. GET (GraphiQL) keeps Strawberry's handler and its dependencies.
+
+A POST with a JSON body (every GraphQL client's request) also skips Strawberry's generic request
+handling (content-type parsing with the `email` package, request adapters, streaming and upload
+checks, three awaited hooks): the body is checked as Strawberry checks it, with the same 400
+messages, and executed by the same `execute_single`. Anything else (a batch, multipart, another
+content type, a client asking for a streamed answer) goes through Strawberry's `run` as before.
 """
 
 from __future__ import annotations
@@ -17,10 +23,20 @@ from fastapi.responses import PlainTextResponse
 from fastapi.routing import APIRoute
 from starlette.background import BackgroundTasks
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLRequestData
 
 from app.api.graphql.context import Context, RequestDb
 
 _SUB_RESPONSE = "app.graphql.sub_response"  # scope key: this request's status/headers holder
+# Accept types that ask for a streamed answer (multipart or server-sent events).
+_STREAMED = ("multipart/mixed", "text/event-stream")
+
+
+class _PostAdapter:
+    method = "POST"
+
+
+_POST = _PostAdapter()
 
 __all__ = ["FastGraphQLRouter"]
 
@@ -47,12 +63,69 @@ class FastGraphQLRouter(GraphQLRouter[Context, None]):
         context.response = sub_response
         context.background_tasks = tasks = BackgroundTasks()
         try:
-            response: Response = await self.run(request=request, context=context, root_value=None)
+            data = await self._json_operation(request)
+            if data is None:
+                response: Response = await self.run(
+                    request=request, context=context, root_value=None
+                )
+            else:
+                response = await self._run_json(request, data, context, sub_response)
         except HTTPException as error:
             return PlainTextResponse(error.reason, status_code=error.status_code)
         if tasks.tasks:
             response.background = tasks
         return response
+
+    async def _json_operation(self, request: Request) -> GraphQLRequestData | None:
+        """The operation of a plain JSON POST, checked as Strawberry's `parse_http_body` does;
+        None when the request needs Strawberry's general handling."""
+        headers = request.headers
+        accept = headers.get("accept", "")
+        if not headers.get("content-type", "").startswith("application/json") or any(
+            streamed in accept for streamed in _STREAMED
+        ):
+            return None
+        data = self.parse_json(await request.body())  # 400 when it is not JSON
+        if not isinstance(data, dict):
+            return None  # a batch: Strawberry answers it
+        query, variables, extensions = (
+            data.get("query"),
+            data.get("variables"),
+            data.get("extensions"),
+        )
+        for name, value, kinds in (
+            ("query", query, (str, type(None))),
+            ("variables", variables, (dict, type(None))),
+            ("extensions", extensions, (dict, type(None))),
+        ):
+            if not isinstance(value, kinds):
+                expected = "a string" if name == "query" else "an object"
+                raise HTTPException(
+                    400,
+                    f"The GraphQL operation's `{name}` must be {expected} or null, if provided.",
+                )
+        return GraphQLRequestData(
+            query=query,
+            variables=variables,
+            operation_name=data.get("operationName"),
+            extensions=extensions,
+        )
+
+    async def _run_json(
+        self, request: Request, data: GraphQLRequestData, context: Context, sub_response: Response
+    ) -> Response:
+        result = await self.execute_single(
+            request=request,
+            request_adapter=_POST,  # type: ignore[arg-type]  # only its method is read
+            sub_response=sub_response,
+            context=context,
+            root_value=None,
+            request_data=data,
+        )
+        response_data = await self.process_result(request=request, result=result)
+        if result.errors:
+            self._handle_errors(result.errors, response_data)
+        return self.create_response(response_data=response_data, sub_response=sub_response)
 
     async def get_sub_response(self, request: Request) -> Response:
         # Per request (Strawberry keeps the last one on the router: GET still does).
