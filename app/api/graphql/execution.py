@@ -185,6 +185,17 @@ def _object_plan(field_def: GraphQLField) -> _ObjectPlan:
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor with a short path for plain scalar attributes."""
 
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        """graphql-core's response, after which the executor lets go of its `async_helpers`:
+        they hold the executor's own bound methods, a reference cycle that kept the whole
+        request (context, loaders, rows, result) alive until the cyclic garbage collector ran.
+        Under load, that collector took a sixth of the server's CPU and caused the 80 ms
+        pauses in the p99; without the cycle, reference counting frees a request as it ends.
+        Resolvers still running keep their own reference to the helpers (in their info)."""
+        response = super().build_response(data)
+        del self.async_helpers
+        return response
+
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,
