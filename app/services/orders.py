@@ -193,6 +193,21 @@ def order_totals_by_order_ids(session: Session, order_ids: Iterable[int]) -> dic
     return {order_id: totals.get(order_id, NO_ITEMS) for order_id in wanted}
 
 
+def totals_of_items(items: Sequence[OrderItemRow]) -> OrderTotals:
+    """An order's totals from all of its items: what `order_totals_by_order_ids` computes in
+    SQL (COUNT, and SUMs that skip NULLs, zero when there is nothing to add), for callers that
+    have loaded the items anyway."""
+    if not items:
+        return NO_ITEMS
+    return OrderTotals(
+        len(items),
+        sum(item.quantity for item in items if item.quantity is not None),
+        sum((item.sales for item in items if item.sales is not None), ZERO),
+        sum((item.profit for item in items if item.profit is not None), ZERO),
+        sum((item.shipping_cost for item in items if item.shipping_cost is not None), ZERO),
+    )
+
+
 def order_items_by_order_ids(
     session: Session, order_ids: Iterable[int]
 ) -> dict[int, list[OrderItemRow]]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Customer, Order, OrderItem, Product
@@ -181,3 +182,25 @@ def test_load_query_reads_packaged_sql_once() -> None:
         load_query("../app/main")
     with pytest.raises(LookupError):
         load_query("no_such_query")
+
+
+def _totals_both_ways(session: Session) -> tuple[dict[int, Any], dict[int, Any]]:
+    ids = list(session.scalars(select(Order.id)))
+    items = orders.order_items_by_order_ids(session, ids)
+    from_items = {order_id: orders.totals_of_items(lines) for order_id, lines in items.items()}
+    return from_items, orders.order_totals_by_order_ids(session, ids)
+
+
+def test_totals_from_loaded_items_equal_the_sql_totals(session: Session) -> None:
+    """GraphQL derives an order's totals from its items when it loads both (no extra query):
+    the same numbers as SQL, NULLs and item-less orders included."""
+    from_items, from_sql = _totals_both_ways(session)
+    assert from_items == from_sql
+    assert orders.NO_ITEMS in from_sql.values()  # the empty order
+    assert any(t.total_sales == D("10.50") and t.total_quantity == 2 for t in from_sql.values())
+
+
+def test_totals_from_items_equal_the_sql_totals_on_the_sample(loaded_engine: Engine) -> None:
+    with Session(loaded_engine) as session:
+        from_items, from_sql = _totals_both_ways(session)
+    assert len(from_sql) > 100 and from_items == from_sql

@@ -44,10 +44,17 @@ class LoadedOrder:
 def load_order_edges(
     session: Session, rows: Sequence[orders.OrderRow], edges: OrderEdges
 ) -> list[LoadedOrder]:
-    """`rows` with their totals and items as `edges` asks: one statement per edge for them all."""
+    """`rows` with their totals and items as `edges` asks: one statement per edge for them all,
+    except that totals come from the items when both are asked for (all of each order's items
+    are loaded then, so the SQL sums would add up the same rows)."""
     ids = [row.id for row in rows]
-    totals = orders.order_totals_by_order_ids(session, ids) if edges.totals else {}
     items = orders.order_items_by_order_ids(session, ids) if edges.items else {}
+    if edges.totals and edges.items:
+        totals = {order_id: orders.totals_of_items(lines) for order_id, lines in items.items()}
+    elif edges.totals:
+        totals = orders.order_totals_by_order_ids(session, ids)
+    else:
+        totals = {}
     return [LoadedOrder(row, totals.get(row.id), items.get(row.id)) for row in rows]
 
 
