@@ -13,8 +13,11 @@ a 2-core machine). Every scenario gets a warm-up, then a fixed measuring window:
 
 Each row also gives the server process's CPU time per request in the window (`CPU ms/req`, from
 /proc): on a shared machine req/s moves with everyone else's load, CPU per request much less.
+Scenarios are measured in `--rounds` interleaved windows and the table gives each one's median
+window (req/s, CPU) and the percentiles over all of them: this VM's speed drifts by ±20 % over
+minutes, and one window per scenario compared scenarios measured at different speeds.
 
-    python -m bench.graphql --duration 10 --connections 16
+    python -m bench.graphql --duration 5 --rounds 3 --connections 16
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import argparse
 import asyncio
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -75,17 +79,31 @@ class Result:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     server_cpu: float | None = None  # CPU seconds the server process used in the window
+    rounds: list[Result] = field(default_factory=list)  # the measuring windows, when several
 
     @property
     def rate(self) -> float:
+        if self.rounds:
+            return statistics.median(r.rate for r in self.rounds)
         return self.requests / self.seconds if self.seconds else 0.0
 
     @property
     def cpu_per_request_ms(self) -> float | None:
         """Server CPU per request: unlike req/s, barely moved by other load on the machine."""
+        if self.rounds:
+            values = [r.cpu_per_request_ms for r in self.rounds]
+            known = [v for v in values if v is not None]
+            return statistics.median(known) if known else None
         if self.server_cpu is None or not self.requests:
             return None
         return self.server_cpu / self.requests * 1000
+
+    def add_round(self, window: Result) -> None:
+        self.rounds.append(window)
+        self.requests += window.requests
+        self.failures += window.failures
+        self.seconds += window.seconds
+        self.latencies += window.latencies
 
     def percentile(self, q: float) -> float:
         if not self.latencies:
@@ -251,27 +269,36 @@ def check_answers(port: int, requests: dict[str, list[bytes]]) -> None:
 
 
 def measure(url: str, requests: dict[str, list[bytes]], args: argparse.Namespace) -> list[Result]:
+    """Every scenario once per round, the rounds one after the other: a slow spell of the
+    machine then costs each scenario one window of several, and the table gives each
+    scenario's median window."""
     process, port = start_server(url)
-    results = []
+    results = {name: Result(name=name) for name in requests}
     try:
         check_answers(port, requests)
-        for name, batch in requests.items():
-            result = asyncio.run(
-                drive(port, batch, args.connections, args.warmup, args.duration, process.pid)
-            )
-            result.name = name
-            results.append(result)
-            cpu = result.cpu_per_request_ms
-            per_request = "" if cpu is None else f", server CPU {cpu:.2f} ms/request"
-            print(f"{result.name}: {result.rate:,.0f} req/s{per_request}", flush=True)
+        for round_number in range(1, args.rounds + 1):
+            warmup = args.warmup if round_number == 1 else 0.5
+            for name, batch in requests.items():
+                window = asyncio.run(
+                    drive(port, batch, args.connections, warmup, args.duration, process.pid)
+                )
+                results[name].add_round(window)
+                cpu = window.cpu_per_request_ms
+                per_request = "" if cpu is None else f", server CPU {cpu:.2f} ms/request"
+                print(
+                    f"round {round_number}, {name}: {window.rate:,.0f} req/s{per_request}",
+                    flush=True,
+                )
     finally:
         process.terminate()
         process.wait(timeout=10)
-    return results
+    return list(results.values())
 
 
-def results_table(results: list[Result], connections: int) -> Table:
-    table = Table(title=f"{connections} connections, 1 uvicorn worker")
+def results_table(results: list[Result], connections: int, rounds: int) -> Table:
+    table = Table(
+        title=f"{connections} connections, 1 uvicorn worker, median of {rounds} windows each"
+    )
     columns = ("scenario", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "failed", "target")
     for column in (*columns, "PostGraphile 4"):
         table.add_column(column, justify="left" if column == "scenario" else "right")
@@ -295,7 +322,10 @@ def results_table(results: list[Result], connections: int) -> Table:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.graphql", description=__doc__)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds each")
+    parser.add_argument(
+        "--duration", type=float, default=5.0, help="measured seconds per scenario and round"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="measuring windows per scenario")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds first")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seed", type=int, default=42)
@@ -305,8 +335,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.serve:
         serve(args.serve)
         return 0
-    if not (0 < args.duration <= 120 and 0 <= args.warmup <= 30 and 1 <= args.connections <= 256):
-        parser.error("--duration (0, 120], --warmup [0, 30], --connections [1, 256]")
+    if not (
+        0 < args.duration <= 120
+        and 0 <= args.warmup <= 30
+        and 1 <= args.connections <= 256
+        and 1 <= args.rounds <= 20
+    ):
+        parser.error(
+            "--duration (0, 120], --warmup [0, 30], --connections [1, 256], --rounds [1, 20]"
+        )
 
     console = Console(width=None if sys.stdout.isatty() else 140)
     csv_path = dataset(args.seed, console)
@@ -323,7 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.only:
             requests = {k: v for k, v in requests.items() if k in args.only.split(",")}
         results = measure(url, requests, args)
-    console.print(results_table(results, args.connections))
+    console.print(results_table(results, args.connections, args.rounds))
     rates = {r.name: r.rate for r in results}
     for name, baseline in (("graphql-flat", "rest-customer"), ("rest-customer", FLOOR)):
         if name in rates and rates.get(baseline):
