@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.api.graphql import types
 from app.api.graphql.context import get_context
 from app.main import app
 from tests.graphql.conftest import GraphQL, StatementLog
@@ -116,3 +117,34 @@ def test_concurrent_requests_each_see_their_own_customer(data: GraphQL) -> None:
         assert customer["customerId"] == customer_id
         for edge in customer["orders"]["edges"]:
             assert edge["node"]["customer"]["customerId"] == customer_id
+
+
+@pytest.mark.parametrize(
+    ("orders_field", "preloaded"),
+    [("orders", True), ("orders(first: 2)", False), ("orders(orderBy: ORDER_DATE_DESC)", False)],
+)
+def test_a_page_preloads_its_customers_orders_when_they_take_no_arguments(
+    data: GraphQL,
+    statements: StatementLog,
+    monkeypatch: pytest.MonkeyPatch,
+    orders_field: str,
+    preloaded: bool,
+) -> None:
+    """The customers page loads its customers' orders through the DataLoader their `orders`
+    fields use, so those resolve at once (no awaitable each); with arguments they load as
+    usual. The statements are the same either way."""
+    waits: list[object] = []
+    original = types._await_then
+
+    async def counting(pending: Any, then: Any) -> Any:
+        waits.append(pending)
+        return await original(pending, then)
+
+    monkeypatch.setattr(types, "_await_then", counting)
+    query = NESTED.replace("orders {", orders_field + " {")
+    statements.clear()
+    result = data(query, n=10)
+    edges = result["customers"]["edges"]
+    assert len(edges) == 10 and any(e["node"]["orders"]["edges"] for e in edges)
+    assert len(statements) <= 5
+    assert (len(waits) == 0) is preloaded, len(waits)

@@ -37,7 +37,7 @@ from app.api.graphql.inputs import (
 from app.api.graphql.loaders import ProductRef, order_page_with_edges
 from app.api.graphql.pagination import Connection, connection, page_request
 from app.api.graphql.selection import selected
-from app.api.graphql.types import Customer, Order, Product, order_edges
+from app.api.graphql.types import Customer, Order, Product, order_edges, preload_orders
 from app.services import customers, products
 from app.services.errors import NotFoundError
 
@@ -93,6 +93,7 @@ class Query:
             with_total=TOTAL_COUNT in selected(info),
         )
         ctx.loaders.prime_customers(page.items)
+        await preload_orders(info, page.items)
         return connection(page, Customer.from_row, request)
 
     @strawberry.field(description="Orders, oldest first unless `orderBy` says otherwise.")

@@ -41,6 +41,15 @@ def _below(raw: GraphQLResolveInfo, nodes: Iterable[FieldNode], name: str) -> li
     ]
 
 
+def selected_nodes(info: strawberry.Info[Any, Any], *path: str) -> list[FieldNode]:
+    """The field nodes at `path` below the current field (any alias, any fragment)."""
+    raw: GraphQLResolveInfo = info._raw_info
+    nodes: list[FieldNode] = list(raw.field_nodes)
+    for name in path:
+        nodes = _below(raw, nodes, name)
+    return nodes
+
+
 def selected(info: strawberry.Info[Any, Any], *path: str) -> frozenset[str]:
     """Names of the fields selected at `path` below the current field (any alias, any fragment):
     `selected(info)` for the field's own selection, `selected(info, "edges", "node")` for a

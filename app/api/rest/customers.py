@@ -1,7 +1,7 @@
 """Customers routes: listing with attribute filters, and one customer with order statistics.
 
-The routes are async and run their service call with `run_read` (one hop to a worker thread, on
-a read session of its own) rather than taking a session dependency: a sync route with a sync
+The routes are async and run their service call with `run_read` (on the event loop, on asyncpg:
+see app/db/async_reads.py) rather than taking a session dependency: a sync route with a sync
 generator dependency costs three hops to the thread pool per request (dependency enter, route,
 dependency exit), and those hops are a large part of a short request's cost.
 """

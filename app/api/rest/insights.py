@@ -2,9 +2,9 @@
 
 Thin: each route validates its query parameters, calls one `app.services.insights` function
 (which runs one SQL file from `queries/`) and shapes the dataclasses into response models. The
-routes are async and run the service with `run_read` (a bounded pool of worker threads, each
-with a read session of its own), like the customers routes: concurrent requests can never hold
-more connections than the pool has.
+routes are async and run the service with `run_read` (on the event loop, see
+app/db/async_reads.py), like the customers routes: a request holds one of the read pool's
+connections only while its statements run, and never more than the pool has.
 Every route but profit margins and customer lifetime value takes the same optional filters:
 `date_from` / `date_to` (order dates, inclusive, YYYY-MM-DD; from after to → 422) and `category`
 (an unknown category → empty or zero results).
