@@ -83,10 +83,55 @@ class Query:
         return [i for i in _items() if i.id >= low and (color is None or i.color == color)]
 
     @strawberry.field
+    def lists(self) -> Lists:
+        return Lists()
+
+    @strawberry.field
     def broken(self) -> list[Item]:
         item = _items()[0]
         item.required = None  # type: ignore[assignment]
         return [item]
+
+
+@strawberry.type
+class Lists:
+    """Lists of objects: execution_lists.py's short path, and what it hands back to graphql-core."""
+
+    @strawberry.field
+    def empty(self) -> list[Item]:
+        return []
+
+    @strawberry.field
+    def as_tuple(self) -> list[Item]:
+        return tuple(_items())  # type: ignore[return-value]
+
+    @strawberry.field
+    def with_null(self) -> list[Item]:  # null for a non-null item: the whole list is nulled
+        return [_items()[0], None]  # type: ignore[list-item]
+
+    @strawberry.field
+    def nullable_items(self) -> list[Item | None]:
+        return [None, _items()[1], None]
+
+    @strawberry.field
+    def with_error(self) -> list[Item | None]:
+        return [_items()[0], ValueError("bad item")]  # type: ignore[list-item]
+
+    @strawberry.field
+    def awaitable_items(self) -> list[Item]:
+        async def later(item: Item) -> Item:
+            await asyncio.sleep(0)
+            return item
+
+        return [later(item) for item in _items()]  # type: ignore[misc]
+
+    @strawberry.field
+    def nested(self) -> list[list[Item | None]]:
+        return [_items(), [], [None, _items()[0]]]
+
+    @strawberry.field
+    def optional(self) -> list[Item] | None:
+        return None
 
 
 def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
@@ -113,6 +158,15 @@ QUERIES = [
     "{ holder { brokenMaybe { id required } first { id } } }",  # null stops at brokenMaybe
     "{ holder { first { id } broken { id required } } }",  # propagates to the nullable holder
     "{ holder { first { fails later } } }",
+    "{ lists { empty { id } asTuple { id label } optional { id } } }",
+    "{ lists { withNull { id } asTuple { id } } }",  # null item in [Item!]!: `lists` is nulled
+    "{ lists { nullableItems { id name } withError { id } } }",
+    "{ lists { asTuple { id big later } } }",  # errors inside items: path with the index
+    "{ lists { asTuple { id fails } nested { id big } } }",
+    "{ lists { nullableItems { id required } } }",
+    "{ lists { a: nested { ...N } b: nested { id } } } fragment N on Item { i: id label }",
+    "{ lists { ... on Lists { awaitableItems { id later } x: asTuple { ...on Item { id } } } } }",
+    "{ lists { asTuple @include(if: true) { id } } broken { id required } }",
 ]
 
 
@@ -133,6 +187,8 @@ def test_fast_execution_answers_like_strawberry(query: str) -> None:
     expected = asyncio.run(plain.execute(query, variable_values=variables))
     actual = asyncio.run(fast.execute(query, variable_values=variables))
     assert _plain_result(actual) == _plain_result(expected)
+    if "awaitableItems" in query:  # async by nature: no synchronous execution to compare
+        return
     assert _plain_result(fast.execute_sync(query.replace(" later", ""), variables)) == (
         _plain_result(plain.execute_sync(query.replace(" later", ""), variables))
     )

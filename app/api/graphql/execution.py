@@ -42,10 +42,11 @@ from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.name_converter import HasGraphQLName, NameConverter
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
+
+from app.api.graphql.execution_lists import ListCompletion
 
 Resolver = Callable[..., Any]
 _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
@@ -182,8 +183,8 @@ def _object_plan(field_def: GraphQLField) -> _ObjectPlan:
     return field.python_name, inner, type_
 
 
-class FastExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor with a short path for plain scalar attributes."""
+class FastExecutor(ListCompletion):
+    """Strawberry's executor with short paths for plain attributes and lists of objects."""
 
     def build_response(self, data: dict[str, Any] | None) -> Any:
         """graphql-core's response, after which the executor lets go of its `async_helpers`:
