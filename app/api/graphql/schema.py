@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from strawberry.exceptions import MissingQueryError
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaxAliasesLimiter, ParserCache, QueryDepthLimiter
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
@@ -154,7 +151,26 @@ _LIMIT_RULES = (
 )
 # Strawberry's module-level LRU functions (shared by every instance with this maxsize).
 _cached_parse = ParserCache(maxsize=CACHE_SIZE).cached_parse_document
-_cached_validate = ValidationCache(maxsize=CACHE_SIZE).cached_validate_document
+_validations: OrderedDict[tuple[int, tuple[type[Any], ...]], tuple[DocumentNode, list[Any]]]
+_validations = OrderedDict()
+
+
+def _cached_validate(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[Any], ...]
+) -> list[GraphQLError]:
+    """Strawberry's validation, remembered per parsed document (the parse cache hands back the
+    same document for the same query text). Strawberry's `ValidationCache` is an LRU keyed by
+    the document itself, whose hash walks its whole syntax tree on every request."""
+    key = (id(document), rules)
+    hit = _validations.get(key)
+    if hit is not None and hit[0] is document:
+        _validations.move_to_end(key)
+        return hit[1]
+    errors = validate_document(schema, document, rules)
+    _validations[key] = (document, errors)
+    if len(_validations) > CACHE_SIZE:
+        _validations.popitem(last=False)
+    return errors
 
 
 _client_errors = ClientErrors()
