@@ -128,6 +128,11 @@ class FastGraphQLRouter(GraphQLRouter[Context, None]):
             self._handle_errors(result.errors, response_data)
         return self.create_response(response_data=response_data, sub_response=sub_response)
 
+    def decode_json(self, data: str | bytes) -> object:
+        """Request bodies decoded by orjson (a malformed one is still a 400: orjson's error is a
+        `json.JSONDecodeError`)."""
+        return orjson.loads(data)
+
     def encode_json(self, data: object) -> bytes:
         """Responses encoded by orjson: the same compact JSON as Strawberry's `json.dumps`
         (its Decimal and Date scalars are strings by then), in a tenth of the time; measured
