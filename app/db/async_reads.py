@@ -38,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from functools import partial
@@ -64,6 +65,7 @@ log = logging.getLogger(__name__)
 _DIALECT = asyncpg_dialect()
 _COMPILED_CACHE_SIZE = 512  # statements are module constants or cached builders: a few dozen
 _compiled: OrderedDict[int, tuple[ClauseElement, SQLCompiler]] = OrderedDict()
+_compiled_lock = threading.Lock()
 
 # How a pooled connection that the server closed while idle fails on its next statement.
 _STALE_CONNECTION = (
@@ -115,19 +117,23 @@ class Result:
 
 
 def _compile(stmt: ClauseElement) -> SQLCompiler:
-    """`stmt` compiled for asyncpg, once per statement object (LRU-bounded)."""
+    """`stmt` compiled for asyncpg, once per statement object (LRU-bounded; the cache holds the
+    statement, so its id cannot be reused while cached). Locked: a test process may run event
+    loops in several threads."""
     key = id(stmt)
-    hit = _compiled.get(key)
-    if hit is not None and hit[0] is stmt:
-        _compiled.move_to_end(key)
-        return hit[1]
+    with _compiled_lock:
+        hit = _compiled.get(key)
+        if hit is not None and hit[0] is stmt:
+            _compiled.move_to_end(key)
+            return hit[1]
     compiled = cast(SQLCompiler, stmt.compile(dialect=_DIALECT))
     if compiled.literal_execute_params or compiled.post_compile_params:
         # Expanding IN lists are rendered per execution; the services use `= ANY(:keys)`.
         raise NotImplementedError(f"statement needs per-execution rendering: {compiled}")
-    _compiled[key] = (stmt, compiled)
-    if len(_compiled) > _COMPILED_CACHE_SIZE:
-        _compiled.popitem(last=False)
+    with _compiled_lock:
+        _compiled[key] = (stmt, compiled)
+        if len(_compiled) > _COMPILED_CACHE_SIZE:
+            _compiled.popitem(last=False)
     return compiled
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -153,6 +154,7 @@ _LIMIT_RULES = (
 _cached_parse = ParserCache(maxsize=CACHE_SIZE).cached_parse_document
 _validations: OrderedDict[tuple[int, tuple[type[Any], ...]], tuple[DocumentNode, list[Any]]]
 _validations = OrderedDict()
+_validations_lock = threading.Lock()
 
 
 def _cached_validate(
@@ -162,14 +164,16 @@ def _cached_validate(
     same document for the same query text). Strawberry's `ValidationCache` is an LRU keyed by
     the document itself, whose hash walks its whole syntax tree on every request."""
     key = (id(document), rules)
-    hit = _validations.get(key)
-    if hit is not None and hit[0] is document:
-        _validations.move_to_end(key)
-        return hit[1]
+    with _validations_lock:  # a test process may run event loops in several threads
+        hit = _validations.get(key)
+        if hit is not None and hit[0] is document:
+            _validations.move_to_end(key)
+            return hit[1]
     errors = validate_document(schema, document, rules)
-    _validations[key] = (document, errors)
-    if len(_validations) > CACHE_SIZE:
-        _validations.popitem(last=False)
+    with _validations_lock:
+        _validations[key] = (document, errors)
+        if len(_validations) > CACHE_SIZE:
+            _validations.popitem(last=False)
     return errors
 
 
