@@ -23,7 +23,7 @@ to camelCase again on every call).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
@@ -384,19 +384,6 @@ class FastExecutor(ListCompletion):
         )
         cache[key] = (node, args)
         return args
-
-    async def _await_completed(
-        self,
-        completed: Awaitable[Any],
-        return_type: GraphQLOutputType,
-        field_details_list: FieldDetailsList,
-        path: Path,
-    ) -> Any:
-        try:
-            return await completed
-        except Exception as raw_error:
-            self.handle_field_error(raw_error, return_type, field_details_list, path)
-            return None
 
     def _has_middleware(self) -> bool:
         """Whether a schema extension wraps resolvers (then every field takes the full path)."""

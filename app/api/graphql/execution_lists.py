@@ -126,7 +126,9 @@ class ListCompletion(StrawberryGraphQLCoreExecutionContext):
                 else:
                     if is_awaitable(completed):
                         append_completed(
-                            self._await_item(completed, item_type, field_details_list, item_path)
+                            self._await_completed(
+                                completed, item_type, field_details_list, item_path
+                            )
                         )
                         awaitable_indices.append(index)
                     else:
@@ -157,15 +159,16 @@ class ListCompletion(StrawberryGraphQLCoreExecutionContext):
 
         return get_completed_results()
 
-    async def _await_item(
+    async def _await_completed(
         self,
         completed: Awaitable[Any],
-        item_type: GraphQLOutputType,
+        return_type: GraphQLOutputType,
         field_details_list: FieldDetailsList,
-        item_path: Path,
+        path: Path,
     ) -> Any:
+        """A field's or an item's completion awaited, its error handled as graphql-core does."""
         try:
             return await completed
         except Exception as raw_error:
-            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
