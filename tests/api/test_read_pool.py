@@ -161,3 +161,23 @@ def test_a_read_cancelled_mid_query_does_not_return_its_connection(connect: Any)
             await async_reads.close_read_pool()
 
     assert run(scenario) == "37077"
+
+
+def _show(session: Session, *names: str) -> list[str]:
+    return [session.execute(text(f"SHOW {name}")).scalar_one() for name in names]
+
+
+def test_libpq_parameters_of_the_url_reach_asyncpg(loaded_engine: Engine) -> None:
+    """A DATABASE_URL written for libpq/psycopg2 works for the API's reads too: `sslmode` is
+    understood, `connect_timeout` left to DB_CONNECT_TIMEOUT_S, `options` turned into server
+    settings, and the app's statement timeout and application name are set."""
+    url = loaded_engine.url.update_query_dict(
+        {"sslmode": "disable", "connect_timeout": "5", "options": "-c work_mem=7MB"}
+    )
+    db_engine.set_engine(db_engine.make_engine(url.render_as_string(hide_password=False)))
+    try:
+        names = ("work_mem", "application_name", "statement_timeout")
+        shown = asyncio.run(async_reads.run_read(_show, *names))
+    finally:
+        db_engine.dispose_engine()
+    assert shown == ["7MB", "ecommerce-analytics", "15s"]
