@@ -11,9 +11,11 @@ from typing import Any, TypeVar
 import asyncpg
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
 
+from app.config import get_settings
 from app.db import async_reads
 from app.db import engine as db_engine
 from app.db.read_pool import ReadPool
@@ -181,3 +183,29 @@ def test_libpq_parameters_of_the_url_reach_asyncpg(loaded_engine: Engine) -> Non
     finally:
         db_engine.dispose_engine()
     assert shown == ["7MB", "ecommerce-analytics", "15s"]
+
+
+def test_a_statement_over_the_timeout_is_a_database_unavailable_error(
+    loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DB_STATEMENT_TIMEOUT_MS caps the API's reads: PostgreSQL cancels the statement, the
+    caller gets SQLAlchemy's OperationalError (a 503 in REST, SERVICE_UNAVAILABLE in GraphQL),
+    and the connection stays usable."""
+    monkeypatch.setenv("DB_STATEMENT_TIMEOUT_MS", "200")
+    get_settings.cache_clear()
+    db_engine.set_engine(loaded_engine)
+
+    async def scenario() -> list[str]:
+        await async_reads.open_read_pool()
+        try:
+            with pytest.raises(OperationalError, match="statement timeout"):
+                await async_reads.run_read(_sleep, 2)
+            return await async_reads.run_read(_show, "statement_timeout")
+        finally:
+            await async_reads.close_read_pool()
+
+    try:
+        assert asyncio.run(scenario()) == ["200ms"]
+    finally:
+        db_engine.dispose_engine()
+        get_settings.cache_clear()
