@@ -46,7 +46,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
-from app.api.graphql.execution_lists import ListCompletion
+from app.api.graphql.execution_lists import ListCompletion, new_path
 
 Resolver = Callable[..., Any]
 _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
@@ -218,7 +218,7 @@ class FastExecutor(ListCompletion):
                     if value is not _FULL_PATH:
                         results[response_name] = value
                         continue
-                field_path = Path(path, response_name, parent_type.name)
+                field_path = new_path(Path, (path, response_name, parent_type.name))
                 result = _FULL_PATH
                 if plain:
                     result = self._plain_object(
