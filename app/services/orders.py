@@ -11,14 +11,11 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Date,
     SQLColumnExpression,
-    and_,
     bindparam,
     func,
-    or_,
     select,
 )
 from sqlalchemy.orm import Session
@@ -26,7 +23,15 @@ from sqlalchemy.orm import Session
 from app.db.models import ORDER_PRIORITIES, Customer, Order, OrderItem, Product
 from app.services.errors import InvalidParameterError, NotFoundError
 from app.services.keys import KEYS, any_keys, unique_keys
-from app.services.pagination import AnySelect, Page, PageRequest, fetch, paginate
+from app.services.pagination import (
+    AnySelect,
+    Page,
+    PageRequest,
+    fetch,
+    pages_per_parent,
+    paginate,
+    per_parent_statement,
+)
 from app.services.validation import DateRange, fits_int4, text_filter
 
 ZERO = Decimal("0.00")
@@ -164,10 +169,6 @@ _ITEMS_BY_ORDER_IDS = _ITEM_COLUMNS.where(any_keys(_items.c.order_id)).order_by(
     _items.c.order_id, _items.c.position
 )
 
-# Bind parameters of the per-parent page statements (`_per_parent`).
-_ROW_FROM = "row_from"  # rows numbered above this (the page's offset)...
-_ROW_TO = "row_to"  # ...up to this one (offset + limit) are the page
-
 
 def _to_order(row: Sequence[Any]) -> OrderRow:
     return OrderRow(*row)
@@ -223,7 +224,7 @@ def order_items_by_order_ids(
 
 @cache
 def _items_per_product() -> AnySelect:
-    return _per_parent(
+    return per_parent_statement(
         _ITEM_COLUMNS.where(any_keys(_items.c.product_id)),
         parent=_items.c.product_id,
         order_by=(_items.c.order_id, _items.c.position),
@@ -237,7 +238,7 @@ def order_items_by_product_ids(
     wanted = unique_keys(product_ids)
     if not wanted:
         return {}
-    return _page_per_parent(
+    return pages_per_parent(
         session,
         _items_per_product(),
         width=len(_ITEM_COLUMNS.selected_columns),
@@ -246,57 +247,6 @@ def order_items_by_product_ids(
         page=page,
         to_item=_to_item,
     )
-
-
-def _per_parent(
-    stmt: AnySelect,
-    *,
-    parent: SQLColumnExpression[int],
-    order_by: Sequence[SQLColumnExpression[Any]],
-) -> AnySelect:
-    """`stmt`'s rows numbered per parent, with each parent's total, keeping one page of each
-    (rows `:row_from` < n <= `:row_to`) and row 1 (see `_page_per_parent`)."""
-    numbered = stmt.add_columns(
-        parent.label("parent_key"),
-        func.row_number().over(partition_by=parent, order_by=list(order_by)).label("row_number"),
-        func.count().over(partition_by=parent).label("parent_total"),
-    ).subquery()
-    rn = numbered.c["row_number"]
-    in_page = and_(
-        rn > bindparam(_ROW_FROM, type_=BigInteger), rn <= bindparam(_ROW_TO, type_=BigInteger)
-    )
-    return select(numbered).where(or_(in_page, rn == 1)).order_by(numbered.c["parent_key"], rn)
-
-
-def _page_per_parent(
-    session: Session,
-    stmt: AnySelect,
-    *,
-    width: int,
-    params: dict[str, Any],
-    parents: list[int],
-    page: PageRequest,
-    to_item: Any,
-) -> dict[int, Page[Any]]:
-    """`page` of a `_per_parent` statement's rows for each parent, plus each parent's total, in
-    one query.
-
-    `row_number()` numbers each parent's rows and `count(*)` over the same partition gives its
-    total. Row 1 is always fetched too, so a page past the end still learns the total; it is
-    dropped from the items unless it belongs to the page.
-    """
-    values = {**params, _ROW_FROM: page.offset, _ROW_TO: page.offset + page.limit}
-    items: dict[int, list[Any]] = {key: [] for key in parents}
-    totals: dict[int, int] = dict.fromkeys(parents, 0)
-    for row in fetch(session, stmt, values):
-        key, number, total = row[width], row[width + 1], row[width + 2]
-        totals[key] = total
-        if page.offset < number <= page.offset + page.limit:
-            items[key].append(to_item(row[:width]))
-    return {
-        key: Page(items=items[key], total=totals[key], limit=page.limit, offset=page.offset)
-        for key in parents
-    }
 
 
 def orders_by_ids(session: Session, order_ids: Iterable[int]) -> dict[int, OrderRow]:
@@ -342,7 +292,7 @@ def _order_listing(filtered: tuple[str, ...], sort: OrderSort) -> AnySelect:
 
 @cache
 def _orders_per_customer(filtered: tuple[str, ...], sort: OrderSort) -> AnySelect:
-    return _per_parent(
+    return per_parent_statement(
         _filtered_orders(filtered).where(any_keys(_orders.c.customer_id)),
         parent=_orders.c.customer_id,
         order_by=_order_keys(sort),
@@ -375,7 +325,7 @@ def orders_by_customer_pks(
     if not wanted:
         return {}
     params = _filter_values(filters)
-    return _page_per_parent(
+    return pages_per_parent(
         session,
         _orders_per_customer(tuple(params), OrderSort(sort)),
         width=len(_ORDER_COLUMNS.selected_columns),

@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Generic, TypeAlias, TypeVar
 
-from sqlalchemy import BigInteger, Executable, Select, bindparam, func, select
+from sqlalchemy import (
+    BigInteger,
+    Executable,
+    Select,
+    SQLColumnExpression,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
@@ -117,3 +127,59 @@ def paginate(
     return Page(
         items=[to_item(row) for row in rows], total=total, limit=page.limit, offset=page.offset
     )
+
+
+# Bind parameters of the per-parent page statements (`per_parent_statement`).
+_ROW_FROM = "row_from"  # rows numbered above this (the page's offset)...
+_ROW_TO = "row_to"  # ...up to this one (offset + limit) are the page
+
+
+def per_parent_statement(
+    stmt: AnySelect,
+    *,
+    parent: SQLColumnExpression[int],
+    order_by: Sequence[SQLColumnExpression[Any]],
+) -> AnySelect:
+    """`stmt`'s rows numbered per parent, with each parent's total, keeping one page of each
+    (rows `:row_from` < n <= `:row_to`) and row 1 (see `pages_per_parent`)."""
+    numbered = stmt.add_columns(
+        parent.label("parent_key"),
+        func.row_number().over(partition_by=parent, order_by=list(order_by)).label("row_number"),
+        func.count().over(partition_by=parent).label("parent_total"),
+    ).subquery()
+    rn = numbered.c["row_number"]
+    in_page = and_(
+        rn > bindparam(_ROW_FROM, type_=BigInteger), rn <= bindparam(_ROW_TO, type_=BigInteger)
+    )
+    return select(numbered).where(or_(in_page, rn == 1)).order_by(numbered.c["parent_key"], rn)
+
+
+def pages_per_parent(
+    session: Session,
+    stmt: AnySelect,
+    *,
+    width: int,
+    params: dict[str, Any],
+    parents: list[int],
+    page: PageRequest,
+    to_item: Any,
+) -> dict[int, Page[Any]]:
+    """`page` of a `per_parent_statement`'s rows for each parent, plus each parent's total, in
+    one query.
+
+    `row_number()` numbers each parent's rows and `count(*)` over the same partition gives its
+    total. Row 1 is always fetched too, so a page past the end still learns the total; it is
+    dropped from the items unless it belongs to the page.
+    """
+    values = {**params, _ROW_FROM: page.offset, _ROW_TO: page.offset + page.limit}
+    items: dict[int, list[Any]] = {key: [] for key in parents}
+    totals: dict[int, int] = dict.fromkeys(parents, 0)
+    for row in fetch(session, stmt, values):
+        key, number, total = row[width], row[width + 1], row[width + 2]
+        totals[key] = total
+        if page.offset < number <= page.offset + page.limit:
+            items[key].append(to_item(row[:width]))
+    return {
+        key: Page(items=items[key], total=totals[key], limit=page.limit, offset=page.offset)
+        for key in parents
+    }
