@@ -186,12 +186,14 @@ def serve(port: int) -> None:
     )
 
 
-def start_server(database_url: str) -> tuple[subprocess.Popen[bytes], int]:
-    """The server's output (its JSON access log among it) goes to a file, not this terminal."""
+def start_server(
+    database_url: str, log_path: Path = OUT_DIR / "graphql_server.log", ready_path: str = "/health"
+) -> tuple[subprocess.Popen[bytes], int]:
+    """One uvicorn worker serving the app on a free port, once `ready_path` answers 200. Its
+    output (the JSON access log among it) goes to `log_path`, not this terminal."""
     port = free_port()
     env = os.environ | {"DATABASE_URL": database_url}
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    log_path = OUT_DIR / "graphql_server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "bench.graphql", "--serve", str(port)],
@@ -200,7 +202,7 @@ def start_server(database_url: str) -> tuple[subprocess.Popen[bytes], int]:
             stdout=log,
             stderr=log,
         )
-    return process, wait_until_up(process, port, "/health", f"; see {log_path}")
+    return process, wait_until_up(process, port, ready_path, f"; see {log_path}")
 
 
 # --- the run -----------------------------------------------------------------------------------

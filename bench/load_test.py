@@ -24,13 +24,11 @@ import asyncio
 import os
 import platform
 import random
-import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -39,13 +37,13 @@ from bench.graphql import (
     FLAT,
     NESTED,
     OUT_DIR,
-    REPO_ROOT,
     dataset,
     is_ok,
     load,
     process_cpu_seconds,
+    start_server,
 )
-from bench.http import HOST, free_port, get, post, read_response, wait_until_up
+from bench.http import HOST, get, post, read_response
 from bench.pg import bench_server
 from bench.vocab import PUBLISHED_ROWS
 
@@ -153,21 +151,6 @@ async def drive(
     return stats
 
 
-def start_server(database_url: str, log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
-
-    port = free_port()
-    env = os.environ | {"DATABASE_URL": database_url}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bench.graphql", "--serve", str(port)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
-    return process, wait_until_up(process, port, "/ready", f"; see {log_path}")
-
-
 def fetch(port: int, path: str) -> tuple[int, bytes]:
     async def one() -> tuple[int, bytes]:
         reader, writer = await asyncio.open_connection(HOST, port)
@@ -229,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" python {platform.python_version()}; {os.cpu_count()} CPUs",
             highlight=False,
         )
-        process, port = start_server(url, log_path)
+        process, port = start_server(url, log_path, ready_path="/ready")
         try:
             cpu_before = process_cpu_seconds(process.pid)
             stats = asyncio.run(

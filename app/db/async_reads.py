@@ -112,9 +112,6 @@ class Result:
     def scalar_one(self) -> Any:
         return self.one()[0]
 
-    def scalars(self) -> list[Any]:
-        return [row[0] for row in self._rows]
-
 
 def _compile(stmt: ClauseElement) -> SQLCompiler:
     """`stmt` compiled for asyncpg, once per statement object (LRU-bounded; the cache holds the
@@ -315,9 +312,6 @@ class AsyncReadSession:
 
     def connection(self) -> AsyncReadSession:
         return self
-
-    def rollback(self) -> None:
-        """Nothing to roll back: every statement runs in autocommit."""
 
     def execute(self, stmt: ClauseElement, params: Mapping[str, Any] | None = None) -> Result:
         sql, arguments = bind(stmt, params)

@@ -36,9 +36,6 @@ R = TypeVar("R")
 class RequestDb:
     """The request's way to the database: the only way resolvers reach it."""
 
-    def __init__(self) -> None:
-        self.calls = 0  # service calls made for this request (tests and debugging)
-
     async def run(
         self,
         service: Callable[Concatenate[Session, P], R],
@@ -47,7 +44,6 @@ class RequestDb:
         **kwargs: P.kwargs,
     ) -> R:
         """`service(session, *args, **kwargs)` on a read session of its own (`run_read`)."""
-        self.calls += 1
         return await run_read(service, *args, **kwargs)
 
 
