@@ -218,14 +218,17 @@ def dataset(seed: int, console: Console) -> Path:
 
 
 def load(database_url: str, csv_path: Path) -> list[str]:
-    """Migrate and load the database; return customer ids to rotate through (1,000 of them)."""
+    """Migrate and load the database, refresh its rollups; return customer ids to rotate through
+    (1,000 of them)."""
     from app.db.migrate import upgrade_to_head
+    from app.services.rollups import refresh_if_stale
     from loader.load import load_csv
 
     engine = create_engine(database_url)
     try:
         upgrade_to_head(engine)
         load_csv(csv_path, engine)
+        refresh_if_stale(engine)  # as `python -m app serve` does after its load
         with engine.connect() as conn:
             ids = conn.execute(
                 text("SELECT customer_id FROM customers ORDER BY md5(customer_id) LIMIT 1000")

@@ -10,7 +10,18 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, true
+from sqlalchemy import (
+    BigInteger,
+    Text,
+    bindparam,
+    case,
+    cast,
+    column,
+    func,
+    select,
+    table,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from app.db.models import Customer, Order, OrderItem
@@ -160,6 +171,32 @@ def _listing(filtered: tuple[str, ...], sort: CustomerSort) -> AnySelect:
     )
 
 
+# Customers per (gender, device type, login type), materialized with the rollups (migration 0003).
+_COUNTS = table(
+    "mv_customer_counts",
+    *(column(name, Text) for name in _FILTERS),
+    column("customer_count", BigInteger),
+)
+
+
+@cache
+def _listing_count(filtered: tuple[str, ...]) -> AnySelect:
+    """How many customers `_listing(filtered, …)` lists (the sort does not matter).
+
+    While the rollups are fresh, a sum over the few dozen rows of `mv_customer_counts` matching
+    the filters; while a write has made them stale, a `count(*)` of the customers (CASE
+    evaluates only the branch it takes, so each answer runs one of the two scans)."""
+    materialized = select(func.coalesce(func.sum(_COUNTS.c.customer_count), 0))
+    live = select(func.count()).select_from(_customers)
+    for name in filtered:
+        materialized = materialized.where(_COUNTS.c[name] == bindparam(name))
+        live = live.where(_customers.c[name] == bindparam(name))
+    total = case(
+        (func.rollups_fresh(), materialized.scalar_subquery()), else_=live.scalar_subquery()
+    )
+    return select(cast(total, BigInteger))
+
+
 def list_customers(
     session: Session,
     filters: CustomerFilters,
@@ -170,8 +207,17 @@ def list_customers(
 ) -> Page[CustomerRow]:
     values = {name: getattr(filters, name) for name in _FILTERS}
     params = {name: value for name, value in values.items() if value is not None}
-    stmt = _listing(tuple(params), CustomerSort(sort))
-    return paginate(session, stmt, page, _to_customer, params, with_total=with_total)
+    filtered = tuple(params)
+    stmt = _listing(filtered, CustomerSort(sort))
+    return paginate(
+        session,
+        stmt,
+        page,
+        _to_customer,
+        params,
+        with_total=with_total,
+        counted_by=_listing_count(filtered),
+    )
 
 
 def customers_by_ids(session: Session, ids: Iterable[int]) -> dict[int, CustomerRow]:
