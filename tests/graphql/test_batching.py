@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.api.graphql import types
+from app.api.graphql import values
 from app.api.graphql.context import get_context
 from app.main import app
 from tests.graphql.conftest import GraphQL, StatementLog
@@ -134,13 +134,13 @@ def test_a_page_preloads_its_customers_orders_when_they_take_no_arguments(
     fields use, so those resolve at once (no awaitable each); with arguments they load as
     usual. The statements are the same either way."""
     waits: list[object] = []
-    original = types._await_then
+    original = values._await_then
 
     async def counting(pending: Any, then: Any) -> Any:
         waits.append(pending)
         return await original(pending, then)
 
-    monkeypatch.setattr(types, "_await_then", counting)
+    monkeypatch.setattr(values, "_await_then", counting)
     query = NESTED.replace("orders {", orders_field + " {")
     statements.clear()
     result = data(query, n=10)

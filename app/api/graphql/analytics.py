@@ -15,7 +15,8 @@ from app.api.graphql.context import Context
 from app.api.graphql.inputs import TopProductsBy
 from app.api.graphql.insights import CATEGORY, InsightFields
 from app.api.graphql.loaders import ProductRef
-from app.api.graphql.types import Product, money
+from app.api.graphql.types import Product
+from app.api.graphql.values import money
 from app.services import analytics as service
 from app.services.validation import DateRange
 

@@ -8,12 +8,13 @@ do nothing for this schema. Three changes, set up once when the schema is built:
   it builds the same `Info`, converts the arguments with Strawberry's own `convert_arguments`, and
   calls the function. Fields with field extensions (permissions …), exception handlers or
   `root`/`parent` parameters keep Strawberry's resolver.
-- `FastExecutor.execute_fields`: a plain attribute with a scalar or enum type (no resolver, no
-  arguments) is read and serialised directly, without a response path, a resolve-info object or
-  the generic completion. Anything unusual on that path (a null for a non-null type, a value the
-  scalar refuses) falls back to graphql-core's full path, which raises the same error it always
-  did (tests/graphql/test_execution.py compares both). A plain attribute holding one object
-  (an edge's `node`, an item's `product`) goes straight to its sub-selection the same way.
+- `FastExecutor.execute_fields`: a field with a plan (`execution_plans.py`: a plain attribute,
+  or a resolver whose answer-now function has the value at hand) is read directly: a scalar or
+  enum is serialised without a response path, a resolve-info object or the generic completion;
+  an object or a list of objects goes straight to its sub-selection. Anything unusual on that
+  path (not at hand, a null for a non-null type, a value the scalar refuses, an exception) falls
+  back to graphql-core's full path, which raises the same error it always did
+  (tests/graphql/test_execution.py and test_answer_now.py compare both).
 - `FastExecutor._execute_field_with_arguments`: a field's argument values are coerced once per
   field node and request (graphql-core coerces them again for every parent object).
 
@@ -29,13 +30,9 @@ from typing import Any
 import strawberry
 from graphql import (
     FieldNode,
-    GraphQLEnumType,
     GraphQLField,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
     GraphQLResolveInfo,
-    GraphQLScalarType,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
@@ -47,6 +44,7 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from app.api.graphql.execution_lists import ListCompletion, new_path
+from app.api.graphql.execution_plans import LEAF, LIST, NOT_NOW, Plan, build_plan
 
 Resolver = Callable[..., Any]
 _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
@@ -139,48 +137,9 @@ def streamline_resolvers(schema: strawberry.Schema) -> None:
                     field_def.resolve = direct
 
 
-# (parent type, field name) → (attribute, serialiser, non-null) for plain scalar fields, or None.
-_LeafPlan = tuple[str, Callable[[Any], Any], bool] | None
-# (parent type, field name) → (attribute, object type, field type) for plain object attributes.
-_ObjectPlan = tuple[str, GraphQLObjectType, GraphQLOutputType] | None
-_object_plans: dict[tuple[GraphQLObjectType, str], _ObjectPlan] = {}
-_plans: dict[tuple[GraphQLObjectType, str], _LeafPlan] = {}
-_FULL_PATH = object()  # `_plain_leaf`: this field takes graphql-core's full path
-
-
-def _leaf_plan(field_def: GraphQLField) -> _LeafPlan:
-    field = (field_def.extensions or {}).get(_BACKREF)
-    resolve = field_def.resolve
-    if (
-        not isinstance(field, StrawberryField)
-        or not getattr(resolve, "_is_default", False)  # Strawberry's plain attribute read
-        or field_def.args
-        or not field.python_name
-    ):
-        return None
-    type_ = field_def.type
-    non_null = isinstance(type_, GraphQLNonNull)
-    leaf = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-    if not isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
-        return None
-    return field.python_name, leaf.coerce_output_value, non_null
-
-
-def _object_plan(field_def: GraphQLField) -> _ObjectPlan:
-    """A plain attribute (no resolver, no arguments) of one object type without `is_type_of`."""
-    field = (field_def.extensions or {}).get(_BACKREF)
-    if (
-        not isinstance(field, StrawberryField)
-        or not getattr(field_def.resolve, "_is_default", False)
-        or field_def.args
-        or not field.python_name
-    ):
-        return None
-    type_ = field_def.type
-    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-    if not isinstance(inner, GraphQLObjectType) or inner.is_type_of is not None:
-        return None
-    return field.python_name, inner, type_
+# (parent type, field name) → the field's plan (see execution_plans.py), built on first use.
+_plans: dict[tuple[GraphQLObjectType, str], Plan] = {}
+_FULL_PATH = object()  # a short path's "take graphql-core's full path for this field"
 
 
 class FastExecutor(ListCompletion):
@@ -213,16 +172,17 @@ class FastExecutor(ListCompletion):
         plain = not self._has_middleware()
         try:
             for response_name, field_details_list in grouped_field_set.items():
-                if plain:
-                    value = self._plain_leaf(parent_type, source_value, field_details_list)
+                plan = self._plan(parent_type, field_details_list) if plain else None
+                if plan is not None and plan[0] is LEAF:
+                    value = self._leaf_value(plan, source_value, field_details_list)
                     if value is not _FULL_PATH:
                         results[response_name] = value
                         continue
                 field_path = new_path(Path, (path, response_name, parent_type.name))
                 result = _FULL_PATH
-                if plain:
-                    result = self._plain_object(
-                        parent_type, source_value, field_details_list, field_path, position_context
+                if plan is not None and plan[0] is not LEAF:
+                    result = self._object_value(
+                        plan, source_value, field_details_list, field_path, position_context
                     )
                 if result is _FULL_PATH:
                     result = self.execute_field(
@@ -259,9 +219,11 @@ class FastExecutor(ListCompletion):
         position_context: Any,
     ) -> Any:
         if not self._has_middleware():
-            value = self._plain_leaf(parent_type, source, field_details_list)
-            if value is not _FULL_PATH:
-                return value
+            plan = self._plan(parent_type, field_details_list)
+            if plan is not None and plan[0] is LEAF:
+                value = self._leaf_value(plan, source, field_details_list)
+                if value is not _FULL_PATH:
+                    return value
         # Arguments once per field node, also when the query passes none and the field's
         # defaults apply (graphql-core would coerce those again for every parent object):
         # -2.6 % instructions on the nested page.
@@ -273,65 +235,86 @@ class FastExecutor(ListCompletion):
             parent_type, source, field_details_list, path, position_context
         )
 
-    def _plain_object(
-        self,
-        parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: FieldDetailsList,
-        path: Path,
-        position_context: Any,
-    ) -> Any:
-        """A plain object attribute's sub-selection, completed as graphql-core's `execute_field`
-        and `complete_value` would (same errors, same null propagation) minus the resolve info
-        and the generic type dispatch; `_FULL_PATH` when it is not one (or is null)."""
-        node = field_details_list[0].node
-        key = (parent_type, node.name.value)
+    def _plan(self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Plan:
+        name = field_details_list[0].node.name.value
+        key = (parent_type, name)
         try:
-            plan = _object_plans[key]
+            return _plans[key]
         except KeyError:
-            field_def = self.schema.get_field(parent_type, node.name.value)
-            plan = _object_plans[key] = None if field_def is None else _object_plan(field_def)
-        if plan is None or node.arguments:
-            return _FULL_PATH
-        attribute, object_type, return_type = plan
-        value = getattr(source, attribute, None)
-        if value is None or isinstance(value, Exception):
-            return _FULL_PATH  # graphql-core's path says what a null or an error means here
-        try:
-            completed = self.collect_and_execute_subfields(
-                object_type, field_details_list, path, value, position_context
-            )
-            if self.is_awaitable(completed):
-                return self._await_completed(completed, return_type, field_details_list, path)
-        except Exception as raw_error:
-            self.handle_field_error(raw_error, return_type, field_details_list, path)
-            return None
-        return completed
+            field_def = self.schema.get_field(parent_type, name)
+            plan = _plans[key] = None if field_def is None else build_plan(field_def)
+            return plan
 
-    def _plain_leaf(
-        self, parent_type: GraphQLObjectType, source: Any, field_details_list: FieldDetailsList
-    ) -> Any:
-        """The serialised value of a plain scalar attribute, or `_FULL_PATH` when the field is
-        not one or anything is unusual (null for a non-null type, a value the scalar refuses):
-        graphql-core's full path then raises and reports exactly what it always did."""
-        node = field_details_list[0].node
-        key = (parent_type, node.name.value)
+    def _leaf_value(self, plan: tuple[Any, ...], source: Any, fields: FieldDetailsList) -> Any:
+        """The serialised value of a scalar or enum field with a plan, or `_FULL_PATH` when it
+        is not at hand or anything is unusual (null for a non-null type, a value the scalar
+        refuses, an exception): graphql-core's full path then raises and reports exactly what
+        it always did."""
+        _, attribute, answer, serialize, non_null = plan
         try:
-            plan = _plans[key]
-        except KeyError:
-            field_def = self.schema.get_field(parent_type, node.name.value)
-            plan = _plans[key] = None if field_def is None else _leaf_plan(field_def)
-        if plan is None or node.arguments:
-            return _FULL_PATH
-        attribute, serialize, non_null = plan
-        try:
-            value = getattr(source, attribute)
+            if answer is None:
+                value = getattr(source, attribute)
+            else:
+                value = answer(source, self.context_value, fields[0].node)
+                if value is NOT_NOW:
+                    return _FULL_PATH
             if value is None:
                 return _FULL_PATH if non_null else None
             coerced = serialize(value)
         except Exception:
             return _FULL_PATH
         return _FULL_PATH if coerced is None or coerced is Undefined else coerced
+
+    def _object_value(
+        self,
+        plan: tuple[Any, ...],
+        source: Any,
+        fields: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """An object (or list of objects) field with a plan, completed as graphql-core's
+        `execute_field` and `complete_value` would (same errors, same null propagation) minus
+        the resolve info and the generic type dispatch; `_FULL_PATH` when its value is not at
+        hand, null, or anything graphql-core's own path should look at."""
+        kind, attribute, answer = plan[0], plan[1], plan[2]
+        try:
+            if answer is None:
+                value = getattr(source, attribute, None)
+            else:
+                value = answer(source, self.context_value, fields[0].node)
+        except Exception:
+            return _FULL_PATH
+        if value is None or value is NOT_NOW or isinstance(value, Exception):
+            return _FULL_PATH  # graphql-core's path says what a null or an error means here
+        return_type = plan[4]
+        if kind is LIST and not self._plain_items(value, fields):
+            return _FULL_PATH
+        try:
+            if kind is LIST:
+                completed = self._complete_object_list(
+                    plan[3], plan[5], fields, None, path, value, position_context
+                )
+            else:
+                completed = self.collect_and_execute_subfields(
+                    plan[3], fields, path, value, position_context
+                )
+            if self.is_awaitable(completed):
+                return self._await_completed(completed, return_type, fields, path)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, fields, path)
+            return None
+        return completed
+
+    def _plain_items(self, value: Any, fields: FieldDetailsList) -> bool:
+        """Whether `_complete_object_list` can take `value` without a resolve info: a list of
+        objects (no null, error or awaitable among them), under no directive."""
+        if not isinstance(value, list | tuple) or any(f.node.directives for f in fields):
+            return False
+        is_awaitable = self.is_awaitable
+        return not any(
+            item is None or isinstance(item, Exception) or is_awaitable(item) for item in value
+        )
 
     def _execute_field_with_arguments(
         self,

