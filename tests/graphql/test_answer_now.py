@@ -14,8 +14,9 @@ import strawberry
 from graphql import FieldNode
 from strawberry.schema.config import StrawberryConfig
 
-from app.api.graphql.execution import CachedNameConverter, FastExecutor, streamline_resolvers
+from app.api.graphql.execution import FastExecutor
 from app.api.graphql.execution_plans import NOT_NOW, answer_now
+from app.api.graphql.resolvers import CachedNameConverter, streamline_resolvers
 
 resolver_calls: Counter[str] = Counter()
 

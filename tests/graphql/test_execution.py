@@ -11,7 +11,9 @@ import pytest
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
-from app.api.graphql.execution import CachedNameConverter, FastExecutor, streamline_resolvers
+from app.api.graphql.execution import FastExecutor
+from app.api.graphql.execution_lists import SYNC_OBJECTS, register_sync_object
+from app.api.graphql.resolvers import CachedNameConverter, streamline_resolvers
 
 
 @strawberry.enum
@@ -192,3 +194,29 @@ def test_fast_execution_answers_like_strawberry(query: str) -> None:
     assert _plain_result(fast.execute_sync(query.replace(" later", ""), variables)) == (
         _plain_result(plain.execute_sync(query.replace(" later", ""), variables))
     )
+
+
+def test_only_classes_never_awaitable_skip_the_awaitable_check() -> None:
+    """`register_sync_object` (the schema's object classes) refuses any class whose instances
+    could be awaited: their list items must keep graphql-core's awaitable handling."""
+
+    class Plain:
+        pass
+
+    class Awaits:
+        def __await__(self) -> Any:
+            yield None
+
+    class Dynamic:  # may answer `__await__` per instance
+        def __getattr__(self, name: str) -> Any:
+            raise AttributeError(name)
+
+    class Failure(Exception):
+        pass
+
+    for cls in (Plain, Awaits, Dynamic, Failure):
+        register_sync_object(cls)
+    assert Plain in SYNC_OBJECTS
+    assert not {Awaits, Dynamic, Failure} & SYNC_OBJECTS
+    _schemas()
+    assert {Item, Holder, Lists, Query} <= SYNC_OBJECTS  # registered by streamline_resolvers

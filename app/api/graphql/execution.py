@@ -3,11 +3,11 @@
 A nested page resolves hundreds of fields, and most of the time per field went to wrappers that
 do nothing for this schema. Three changes, set up once when the schema is built:
 
-- `streamline_resolvers`: every field with a resolver of its own gets a direct resolver in place
-  of Strawberry's generic chain (field-extension reducer, partials, per-call argument inspection):
-  it builds the same `Info`, converts the arguments with Strawberry's own `convert_arguments`, and
-  calls the function. Fields with field extensions (permissions …), exception handlers or
-  `root`/`parent` parameters keep Strawberry's resolver.
+- `streamline_resolvers` (resolvers.py): every field with a resolver of its own gets a direct
+  resolver in place of Strawberry's generic chain (field-extension reducer, partials, per-call
+  argument inspection): it builds the same `Info`, converts the arguments with Strawberry's own
+  `convert_arguments`, and calls the function. Fields with field extensions (permissions …),
+  exception handlers or `root`/`parent` parameters keep Strawberry's resolver.
 - `FastExecutor.execute_fields`: a field with a plan (`execution_plans.py`: a plain attribute,
   or a resolver whose answer-now function has the value at hand) is read directly: a scalar or
   enum is serialised without a response path, a resolve-info object or the generic completion;
@@ -18,8 +18,8 @@ do nothing for this schema. Three changes, set up once when the schema is built:
 - `FastExecutor._execute_field_with_arguments`: a field's argument values are coerced once per
   field node and request (graphql-core coerces them again for every parent object).
 
-`CachedNameConverter` remembers Python → GraphQL names (Strawberry converts every argument name
-to camelCase again on every call).
+`CachedNameConverter` (resolvers.py) remembers Python → GraphQL names (Strawberry converts every
+argument name to camelCase again on every call).
 """
 
 from __future__ import annotations
@@ -27,114 +27,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import strawberry
 from graphql import (
     FieldNode,
     GraphQLField,
     GraphQLObjectType,
-    GraphQLResolveInfo,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, gather_with_cancel
-from strawberry.schema.name_converter import HasGraphQLName, NameConverter
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.arguments import convert_arguments
-from strawberry.types.field import StrawberryField
 
-from app.api.graphql.execution_lists import ListCompletion, new_path
+from app.api.graphql.execution_lists import (
+    SYNC_OBJECTS,
+    SYNC_RESULTS,
+    ListCompletion,
+    new_path,
+)
 from app.api.graphql.execution_plans import LEAF, LIST, NOT_NOW, Plan, build_plan
 
 Resolver = Callable[..., Any]
 _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
-
-
-class CachedNameConverter(NameConverter):
-    """Strawberry's naming rules, each name computed once per field or argument."""
-
-    def __init__(self, auto_camel_case: bool = True) -> None:
-        super().__init__(auto_camel_case)
-        self._names: dict[int, tuple[HasGraphQLName, str]] = {}
-
-    def get_graphql_name(self, obj: HasGraphQLName) -> str:
-        # Keyed by identity (arguments are not hashable); the object is kept alive with its
-        # name so an id is never reused for another object while it is in the map.
-        cached = self._names.get(id(obj))
-        if cached is not None and cached[0] is obj:
-            return cached[1]
-        name = super().get_graphql_name(obj)
-        if obj.graphql_name is None:  # a fixed graphql_name is returned as is, nothing to keep
-            self._names[id(obj)] = (obj, name)
-        return name
-
-
-def _direct_resolver(schema: strawberry.Schema, field: StrawberryField) -> Resolver | None:
-    """A resolver calling `field`'s function as Strawberry would, or None to keep Strawberry's."""
-    resolver = field.base_resolver
-    converter = schema.schema_converter
-    if (
-        resolver is None
-        or field.extensions
-        or converter._get_field_exception_handlers(field)
-        or resolver.root_parameter is not None
-        or resolver.parent_parameter is not None
-        or field.is_subscription
-    ):
-        return None
-    func = resolver.wrapped_func
-    if not callable(func):
-        return None
-    has_self = resolver.self_parameter is not None
-    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
-    info_class = schema.config.info_class
-    arguments = field.arguments
-    config = schema.config
-    registry = converter.scalar_registry
-
-    def converted(
-        info: GraphQLResolveInfo, strawberry_info: Any, raw: dict[str, Any]
-    ) -> dict[str, Any]:
-        """The resolver's keyword arguments; the same for every parent object under one field
-        node of one request (same literals, same variables), so converted once per request."""
-        cache: dict[tuple[int, int], tuple[Any, dict[str, Any]]] | None = getattr(
-            info.context, "converted_arguments", None
-        )
-        node = info.field_nodes[0]
-        key = (id(node), id(field))  # one node may be resolved on several types (fragments)
-        if cache is not None:
-            hit = cache.get(key)
-            if hit is not None and hit[0] is node:
-                return dict(hit[1])
-        kwargs = convert_arguments(
-            raw, arguments, scalar_registry=registry, config=config, info=strawberry_info
-        )
-        if cache is not None:
-            cache[key] = (node, kwargs)
-            return dict(kwargs)
-        return kwargs
-
-    def resolve(source: Any, info: GraphQLResolveInfo, **raw: Any) -> Any:
-        strawberry_info = info_class(_raw_info=info, _field=field)
-        kwargs = converted(info, strawberry_info, raw) if arguments else {}
-        if info_name is not None:
-            kwargs[info_name] = strawberry_info
-        return func(source, **kwargs) if has_self else func(**kwargs)
-
-    return resolve
-
-
-def streamline_resolvers(schema: strawberry.Schema) -> None:
-    """Replace Strawberry's per-field resolver chain with `_direct_resolver` where it applies."""
-    for graphql_type in schema._schema.type_map.values():
-        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
-            continue
-        for field_def in graphql_type.fields.values():
-            field = (field_def.extensions or {}).get(_BACKREF)
-            if isinstance(field, StrawberryField):
-                direct = _direct_resolver(schema, field)
-                if direct is not None:
-                    field_def.resolve = direct
 
 
 # (parent type, field name) → the field's plan (see execution_plans.py), built on first use.
@@ -190,7 +103,7 @@ class FastExecutor(ListCompletion):
                     )
                 if result is not Undefined:
                     results[response_name] = result
-                    if is_awaitable(result):
+                    if type(result) not in SYNC_RESULTS and is_awaitable(result):
                         awaitable_fields.append(response_name)
         except Exception:
             if awaitable_fields:
@@ -299,7 +212,7 @@ class FastExecutor(ListCompletion):
                 completed = self.collect_and_execute_subfields(
                     plan[3], fields, path, value, position_context
                 )
-            if self.is_awaitable(completed):
+            if type(completed) not in SYNC_RESULTS and self.is_awaitable(completed):
                 return self._await_completed(completed, return_type, fields, path)
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, fields, path)
@@ -311,10 +224,13 @@ class FastExecutor(ListCompletion):
         objects (no null, error or awaitable among them), under no directive."""
         if not isinstance(value, list | tuple) or any(f.node.directives for f in fields):
             return False
-        is_awaitable = self.is_awaitable
-        return not any(
-            item is None or isinstance(item, Exception) or is_awaitable(item) for item in value
-        )
+        is_awaitable, sync_objects = self.is_awaitable, SYNC_OBJECTS
+        for item in value:
+            if type(item) not in sync_objects and (
+                item is None or isinstance(item, Exception) or is_awaitable(item)
+            ):
+                return False
+        return True
 
     def _execute_field_with_arguments(
         self,
@@ -369,6 +285,35 @@ class FastExecutor(ListCompletion):
         return args
 
     def _has_middleware(self) -> bool:
-        """Whether a schema extension wraps resolvers (then every field takes the full path)."""
-        manager = self.middleware_manager
-        return manager is not None and manager._middleware_resolvers is not None
+        """Whether a schema extension wraps resolvers (then every field takes the full path);
+        fixed for the request, so worked out on the first call."""
+        try:
+            return self.__dict__["_middleware"]
+        except KeyError:
+            manager = self.middleware_manager
+            has = manager is not None and manager._middleware_resolvers is not None
+            self.__dict__["_middleware"] = has
+            return has
+
+    def collect_and_execute_subfields(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's, straight to `execute_fields` when nothing is deferred (what the
+        incremental executor's `execute_collected_subfields` then does): one object's fields
+        without two intermediate calls, for each of the ~170 objects of a nested page."""
+        cached = self._relevant_sub_fields.get((return_type, id(field_details_list)))
+        if cached is None:
+            collected = self.collect_subfields(return_type, field_details_list)
+        else:
+            collected = cached[1]
+        grouped_field_set, new_defer_usages, _ = collected
+        if new_defer_usages or position_context is not None:
+            return self.execute_collected_subfields(
+                return_type, result, path, grouped_field_set, new_defer_usages, position_context
+            )
+        return self.execute_fields(return_type, result, path, grouped_field_set, None)

@@ -12,7 +12,7 @@ directive (`@stream` needs graphql-core's handling; `@include`/`@skip` are just 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Generator, Iterator
 from typing import Any, cast
 
 from graphql import (
@@ -26,6 +26,25 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.executor import collect_iterator_awaitables
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+# Values of these types are never awaitable: a completed field (a dict for an object, a list, a
+# serialised scalar) skips the `is_awaitable` call, one per field result and list item.
+SYNC_RESULTS: frozenset[type] = frozenset({dict, list, str, int, float, bool, type(None)})
+# The schema's object classes whose instances are never awaitable (`register_sync_objects`): a
+# list item of one of them is known to be neither null, an error nor an awaitable.
+SYNC_OBJECTS: set[type] = set()
+
+
+def register_sync_object(cls: type) -> None:
+    """Mark `cls` as a plain object class if no instance of it can be awaited."""
+    if (
+        not issubclass(cls, Exception | Awaitable | Generator)
+        and not hasattr(cls, "__await__")
+        and not hasattr(cls, "__getattr__")  # could answer `__await__` per instance
+        and cls.__getattribute__ is object.__getattribute__
+    ):
+        SYNC_OBJECTS.add(cls)
+
 
 # `Path(prev, key, typename)` without the Python frame of the NamedTuple's generated `__new__`
 # (one per field and list item: about 240 per nested page).
@@ -86,6 +105,7 @@ class ListCompletion(StrawberryGraphQLCoreExecutionContext):
         ordinary item sent straight to `collect_and_execute_subfields`. `info` may be None only
         when no item is null, an error or an awaitable (a field's short path, which checks)."""
         is_awaitable = self.is_awaitable
+        sync_objects, sync_results = SYNC_OBJECTS, SYNC_RESULTS
         execute_subfields = self.collect_and_execute_subfields
         completed_results: list[Any] = []
         append_completed = completed_results.append
@@ -95,7 +115,9 @@ class ListCompletion(StrawberryGraphQLCoreExecutionContext):
         try:
             for item in iterator:
                 item_path = new_path(Path, (path, index, None))  # path.add_key(index)
-                if item is None or isinstance(item, Exception) or is_awaitable(item):
+                if type(item) not in sync_objects and (
+                    item is None or isinstance(item, Exception) or is_awaitable(item)
+                ):
                     # graphql-core's own path says what a null, an error or an awaitable means
                     info = cast(GraphQLResolveInfo, info)  # not None: see the docstring
                     if is_awaitable(item):
@@ -130,7 +152,7 @@ class ListCompletion(StrawberryGraphQLCoreExecutionContext):
                     self.handle_field_error(raw_error, item_type, field_details_list, item_path)
                     append_completed(None)
                 else:
-                    if is_awaitable(completed):
+                    if type(completed) not in sync_results and is_awaitable(completed):
                         append_completed(
                             self._await_completed(
                                 completed, item_type, field_details_list, item_path

@@ -20,7 +20,7 @@ from strawberry.types.execution import PreExecutionError
 from app.api.graphql.analytics import Analytics
 from app.api.graphql.context import Context
 from app.api.graphql.errors import ClientErrors, is_unexpected
-from app.api.graphql.execution import CachedNameConverter, FastExecutor, streamline_resolvers
+from app.api.graphql.execution import FastExecutor
 from app.api.graphql.inputs import (
     CustomerFilter,
     CustomerOrderBy,
@@ -34,6 +34,7 @@ from app.api.graphql.inputs import (
 )
 from app.api.graphql.loaders import ProductRef, order_page_with_edges
 from app.api.graphql.pagination import Connection, connection, page_request
+from app.api.graphql.resolvers import CachedNameConverter, streamline_resolvers
 from app.api.graphql.selection import selected
 from app.api.graphql.types import Customer, Order, Product, order_edges, preload_orders
 from app.services import customers, products
