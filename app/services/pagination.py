@@ -94,6 +94,13 @@ def page_statement(stmt: AnySelect) -> AnySelect:
     )
 
 
+@cache
+def counted_page_statement(stmt: AnySelect, counted_by: AnySelect) -> AnySelect:
+    """`page_statement(stmt)` with `counted_by`'s count as one more column on every row: one
+    round trip for page and total when the count is cheap (a scalar subquery runs once)."""
+    return page_statement(stmt).add_columns(counted_by.scalar_subquery().label("total_rows"))
+
+
 def count_rows(session: Session, stmt: AnySelect, params: Mapping[str, Any] | None = None) -> int:
     return int(session.connection().execute(count_statement(stmt), params).scalar_one())
 
@@ -111,14 +118,21 @@ def paginate(
     """Run `stmt` (already ordered deterministically, built once) for one page and count the
     whole result. `with_total=False` skips the count (GraphQL, when `totalCount` is not asked
     for): the page's `total` is then only a lower bound that still tells whether a next page
-    exists (`offset + len(items) + 1` when the page is full). `counted_by` is a cheaper
-    statement (same parameters, one integer) giving the same count as `stmt`'s rows."""
+    exists (`offset + len(items) + 1` when the page is full). `counted_by` is a cheap statement
+    (same parameters, one integer) giving the same count as `stmt`'s rows: it then rides along
+    with the page, in the same statement."""
     values = dict(params or {})
+    if with_total and counted_by is not None:
+        values[LIMIT], values[OFFSET] = page.limit, page.offset
+        rows = fetch(session, counted_page_statement(stmt, counted_by), values)
+        if rows:
+            items = [to_item(row[:-1]) for row in rows]
+            return Page(items=items, total=rows[0][-1], limit=page.limit, offset=page.offset)
+        # An empty page (past the end, or nothing matches) still tells the total.
+        total = int(session.connection().execute(counted_by, params).scalar_one())
+        return Page(items=[], total=total, limit=page.limit, offset=page.offset)
     if with_total:
-        if counted_by is None:
-            total = count_rows(session, stmt, values)
-        else:
-            total = int(session.connection().execute(counted_by, values).scalar_one())
+        total = count_rows(session, stmt, values)
         if not total:
             return Page(items=[], total=0, limit=page.limit, offset=page.offset)
         values[LIMIT], values[OFFSET] = page.limit, page.offset
