@@ -200,13 +200,17 @@ def totals_of_items(items: Sequence[OrderItemRow]) -> OrderTotals:
     have loaded the items anyway."""
     if not items:
         return NO_ITEMS
-    return OrderTotals(
-        len(items),
-        sum(item.quantity for item in items if item.quantity is not None),
-        sum((item.sales for item in items if item.sales is not None), ZERO),
-        sum((item.profit for item in items if item.profit is not None), ZERO),
-        sum((item.shipping_cost for item in items if item.shipping_cost is not None), ZERO),
-    )
+    quantity, sales, profit, shipping = 0, ZERO, ZERO, ZERO
+    for item in items:  # one pass, not four: a nested page sums this for every order
+        if item.quantity is not None:
+            quantity += item.quantity
+        if item.sales is not None:
+            sales += item.sales
+        if item.profit is not None:
+            profit += item.profit
+        if item.shipping_cost is not None:
+            shipping += item.shipping_cost
+    return OrderTotals(len(items), quantity, sales, profit, shipping)
 
 
 def order_items_by_order_ids(

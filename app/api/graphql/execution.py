@@ -53,6 +53,7 @@ _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 # (parent type, field name) → the field's plan (see execution_plans.py), built on first use.
 _plans: dict[tuple[GraphQLObjectType, str], Plan] = {}
 _FULL_PATH = object()  # a short path's "take graphql-core's full path for this field"
+_UNPLANNED: Any = object()  # not in `_plans` yet
 
 
 class FastExecutor(ListCompletion):
@@ -83,9 +84,15 @@ class FastExecutor(ListCompletion):
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         plain = not self._has_middleware()
+        plans = _plans
         try:
             for response_name, field_details_list in grouped_field_set.items():
-                plan = self._plan(parent_type, field_details_list) if plain else None
+                plan = None
+                if plain:  # `self._plan`, its cache lookup inlined (one per field and object)
+                    key = (parent_type, field_details_list[0].node.name.value)
+                    plan = plans.get(key, _UNPLANNED)
+                    if plan is _UNPLANNED:
+                        plan = self._plan(parent_type, field_details_list)
                 if plan is not None and plan[0] is LEAF:
                     value = self._leaf_value(plan, source_value, field_details_list)
                     if value is not _FULL_PATH:
