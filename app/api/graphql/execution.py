@@ -57,7 +57,7 @@ _UNPLANNED: Any = object()  # not in `_plans` yet
 
 
 class FastExecutor(ListCompletion):
-    """Strawberry's executor with short paths for plain attributes and lists of objects."""
+    """Strawberry's executor with short paths for the fields that have a plan."""
 
     def build_response(self, data: dict[str, Any] | None) -> Any:
         """graphql-core's response, after which the executor lets go of its `async_helpers`:
@@ -78,8 +78,9 @@ class FastExecutor(ListCompletion):
         grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> Any:
-        """graphql-core's `execute_fields` (3.3), with plain scalar attributes answered before
-        a response path (or anything else) is built for them."""
+        """graphql-core's `execute_fields` (3.3), with the fields that have a plan taking the
+        short paths: a scalar answered before a response path (or anything else) is built for
+        it, an object or a list of objects completed without a resolve info."""
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
