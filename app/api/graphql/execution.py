@@ -36,6 +36,7 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, gather_with_cancel
+from graphql.type.scalars import GRAPHQL_MAX_INT, GRAPHQL_MIN_INT
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from app.api.graphql.execution_lists import (
@@ -171,7 +172,7 @@ class FastExecutor(ListCompletion):
         is not at hand or anything is unusual (null for a non-null type, a value the scalar
         refuses, an exception): graphql-core's full path then raises and reports exactly what
         it always did."""
-        _, attribute, answer, serialize, non_null = plan
+        _, attribute, answer, serialize, non_null, as_is = plan
         try:
             if answer is None:
                 value = getattr(source, attribute)
@@ -181,6 +182,10 @@ class FastExecutor(ListCompletion):
                     return _FULL_PATH
             if value is None:
                 return _FULL_PATH if non_null else None
+            if type(value) is as_is and (
+                as_is is not int or GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT
+            ):
+                return value  # what the serialiser would return
             coerced = serialize(value)
         except Exception:
             return _FULL_PATH
