@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiodataloader import DataLoader
@@ -71,6 +71,24 @@ def order_page_with_edges(
     result = orders.list_order_rows(session, filters, page, sort, with_total=with_total)
     loaded = load_order_edges(session, result.items, edges)
     return Page(loaded, result.total, result.limit, result.offset)
+
+
+def _orders_of_customers(
+    filters: orders.OrderFilters,
+    page: PageRequest,
+    sort: orders.OrderSort,
+    edges: OrderEdges,
+    session: Session,
+    keys: list[int],
+) -> dict[int, Page[LoadedOrder]]:
+    """customer pk → one page of its orders, with the edges `edges` asks for."""
+    pages = orders.orders_by_customer_pks(session, keys, filters, page, sort)
+    rows = [row for customer_page in pages.values() for row in customer_page.items]
+    loaded = iter(load_order_edges(session, rows, edges))
+    return {
+        key: Page([next(loaded) for _ in p.items], p.total, p.limit, p.offset)
+        for key, p in pages.items()
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,17 +156,25 @@ class Loaders:
     ) -> DataLoader[int, Page[LoadedOrder]]:
         """customer pk → one page of its orders (window function: one query per level), with
         the orders' totals and items when `edges` asks for them, in the same batch."""
-
-        def service(session: Session, keys: list[int]) -> dict[int, Page[LoadedOrder]]:
-            pages = orders.orders_by_customer_pks(session, keys, filters, page, sort)
-            rows = [row for customer_page in pages.values() for row in customer_page.items]
-            loaded = iter(load_order_edges(session, rows, edges))
-            return {
-                key: Page([next(loaded) for _ in p.items], p.total, p.limit, p.offset)
-                for key, p in pages.items()
-            }
-
+        service = partial(_orders_of_customers, filters, page, sort, edges)
         return self._paged_loader(("orders_of_customers", filters, page, sort, edges), service)
+
+    async def preload_orders_of_customers(
+        self,
+        keys: list[int],
+        filters: orders.OrderFilters,
+        page: PageRequest,
+        sort: orders.OrderSort,
+        edges: OrderEdges,
+    ) -> None:
+        """Load now what `orders_of_customers(...)` would load for `keys`, with the same
+        service in one call, and prime that loader with it: no future per key to gather and
+        no batch to schedule, for a page of customers whose `orders` are all wanted."""
+        loader = self.orders_of_customers(filters, page, sort, edges)
+        service = partial(_orders_of_customers, filters, page, sort, edges)
+        found = await self._db.run(service, keys)
+        for key in keys:
+            loader.prime(key, found[key])  # every key has a (possibly empty) page
 
     def items_of_products(self, page: PageRequest) -> DataLoader[int, Page[orders.OrderItemRow]]:
         """product id → one page of the order items naming it."""

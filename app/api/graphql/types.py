@@ -171,10 +171,13 @@ async def preload_orders(info: Info, customers: Sequence[CustomerRow]) -> None:
     if not customers or not nodes or any(node.arguments for node in nodes):
         return
     edges = order_edges(selected(info, "edges", "node", "orders", "edges", "node"))
-    loader = info.context.loaders.orders_of_customers(
-        order_filters(None), page_request(None, None), OrderOrderBy.ORDER_DATE.value, edges
+    await info.context.loaders.preload_orders_of_customers(
+        [customer.id for customer in customers],
+        order_filters(None),
+        page_request(None, None),
+        OrderOrderBy.ORDER_DATE.value,
+        edges,
     )
-    await loader.load_many([customer.id for customer in customers])
 
 
 def order_edges(fields: frozenset[str]) -> OrderEdges:
