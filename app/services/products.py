@@ -9,10 +9,10 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import BigInteger, Integer, Numeric, bindparam, column, func, select, table
 from sqlalchemy.orm import Session
 
-from app.db.models import OrderItem, Product
+from app.db.models import Product
 from app.services.keys import KEYS, any_keys, unique_keys
 from app.services.pagination import AnySelect, Page, PageRequest, fetch, paginate
 from app.services.validation import text_filter
@@ -61,26 +61,30 @@ class ProductSummary:
     item_count: int
 
 
-_items = OrderItem.__table__
 _products = Product.__table__
+
+
+# Sums per product, always current (migration 0004: materialized while the rollups are fresh,
+# aggregated live from order_items otherwise).
+_SALES = table(
+    "rollup_product_sales",
+    column("product_id", Integer),
+    column("units_sold", BigInteger),
+    column("total_sales", Numeric),
+    column("total_profit", Numeric),
+    column("item_count", BigInteger),
+)
 
 
 def _product_stats(by_ids: bool = False) -> AnySelect:
     """Products with their sums; LEFT JOIN so unsold products show 0, not disappear.
 
-    `by_ids` restricts to `= ANY(:keys)` inside the subquery too: PostgreSQL does not carry
-    `= ANY(…)` across the join, and summing every product's items to return a few is wasted work.
+    `by_ids` restricts the sums to `= ANY(:keys)` too: PostgreSQL does not carry `= ANY(…)`
+    across the join, and while the rollups are stale the live sums would cover every product.
     """
-    sales_query = select(
-        _items.c.product_id,
-        func.coalesce(func.sum(_items.c.quantity), 0).label("units_sold"),
-        func.coalesce(func.sum(_items.c.sales), ZERO).label("total_sales"),
-        func.coalesce(func.sum(_items.c.profit), ZERO).label("total_profit"),
-        func.count(_items.c.id).label("item_count"),
-    ).group_by(_items.c.product_id)
+    sales: Any = _SALES
     if by_ids:
-        sales_query = sales_query.where(any_keys(_items.c.product_id))
-    sales = sales_query.subquery()
+        sales = select(_SALES).where(any_keys(_SALES.c.product_id)).subquery()
     stmt = select(
         _products.c.id,
         _products.c.product_name,
