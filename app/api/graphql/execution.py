@@ -54,7 +54,6 @@ _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 # (parent type, field name) → the field's plan (see execution_plans.py), built on first use.
 _plans: dict[tuple[GraphQLObjectType, str], Plan] = {}
 _FULL_PATH = object()  # a short path's "take graphql-core's full path for this field"
-_UNPLANNED: Any = object()  # not in `_plans` yet
 
 
 class FastExecutor(ListCompletion):
@@ -85,17 +84,21 @@ class FastExecutor(ListCompletion):
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
-        plain = not self._has_middleware()
-        plans = _plans
         try:
-            for response_name, field_details_list in grouped_field_set.items():
-                plan = None
-                if plain:  # `self._plan`, its cache lookup inlined (one per field and object)
-                    key = (parent_type, field_details_list[0].node.name.value)
-                    plan = plans.get(key, _UNPLANNED)
-                    if plan is _UNPLANNED:
-                        plan = self._plan(parent_type, field_details_list)
+            for response_name, field_details_list, plan in self._planned_fields(
+                parent_type, grouped_field_set
+            ):
                 if plan is not None and plan[0] is LEAF:
+                    if plan[2] is None and plan[5] is not None:  # a plain str/int/bool attribute
+                        try:  # `_leaf_value`, inlined for the most frequent fields
+                            value = getattr(source_value, plan[1])
+                        except Exception:
+                            value = _FULL_PATH  # `_leaf_value` below sorts it out
+                        if type(value) is plan[5] and (
+                            plan[5] is not int or GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT
+                        ):
+                            results[response_name] = value
+                            continue
                     value = self._leaf_value(plan, source_value, field_details_list)
                     if value is not _FULL_PATH:
                         results[response_name] = value
@@ -156,6 +159,28 @@ class FastExecutor(ListCompletion):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    def _planned_fields(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> list[tuple[str, FieldDetailsList, Plan]]:
+        """The fields of `grouped_field_set` with their plans (None: the full path), worked out
+        once per request and field set: graphql-core collects one field set per selection and
+        type, the same for every object of a list."""
+        cache: dict[int, tuple[GroupedFieldSet, list[tuple[str, FieldDetailsList, Plan]]]]
+        try:
+            cache = self.__dict__["_planned"]
+        except KeyError:
+            cache = self.__dict__["_planned"] = {}
+        hit = cache.get(id(grouped_field_set))
+        if hit is not None and hit[0] is grouped_field_set:
+            return hit[1]
+        plain = not self._has_middleware()
+        fields = [
+            (name, details, self._plan(parent_type, details) if plain else None)
+            for name, details in grouped_field_set.items()
+        ]
+        cache[id(grouped_field_set)] = (grouped_field_set, fields)  # kept alive: ids stay unique
+        return fields
 
     def _plan(self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Plan:
         name = field_details_list[0].node.name.value
