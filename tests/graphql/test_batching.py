@@ -51,7 +51,8 @@ def test_nested_page_costs_the_same_statements_for_5_and_100_customers(
     five = _nested_count(data, statements, NESTED, 5)
     hundred = _nested_count(data, statements, NESTED, 100)
     assert five == hundred
-    assert hundred <= 5, statements.statements
+    # The customers page, their orders, the orders' items (the issue allows up to 5).
+    assert hundred == 3, statements.statements
 
 
 def test_every_field_on_every_level_still_batches(data: GraphQL, statements: StatementLog) -> None:
