@@ -12,11 +12,9 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import FieldNode
-from strawberry.schema.config import StrawberryConfig
 
-from app.api.graphql.execution import FastExecutor
 from app.api.graphql.execution_plans import NOT_NOW, answer_now
-from app.api.graphql.resolvers import CachedNameConverter, streamline_resolvers
+from tests.graphql.fast_schema import plain_and_fast
 
 resolver_calls: Counter[str] = Counter()
 
@@ -98,14 +96,7 @@ class Query:
 
 
 def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
-    plain = strawberry.Schema(query=Query)
-    fast = strawberry.Schema(
-        query=Query,
-        execution_context_class=FastExecutor,
-        config=StrawberryConfig(name_converter=CachedNameConverter()),
-    )
-    streamline_resolvers(fast)
-    return plain, fast
+    return plain_and_fast(Query)
 
 
 def _answer(schema: strawberry.Schema, query: str) -> dict[str, Any]:

@@ -9,11 +9,9 @@ from typing import Any
 
 import pytest
 import strawberry
-from strawberry.schema.config import StrawberryConfig
 
-from app.api.graphql.execution import FastExecutor
 from app.api.graphql.execution_lists import SYNC_OBJECTS, register_sync_object
-from app.api.graphql.resolvers import CachedNameConverter, streamline_resolvers
+from tests.graphql.fast_schema import plain_and_fast
 
 
 @strawberry.enum
@@ -137,14 +135,7 @@ class Lists:
 
 
 def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
-    plain = strawberry.Schema(query=Query)
-    fast = strawberry.Schema(
-        query=Query,
-        execution_context_class=FastExecutor,
-        config=StrawberryConfig(name_converter=CachedNameConverter()),
-    )
-    streamline_resolvers(fast)
-    return plain, fast
+    return plain_and_fast(Query)
 
 
 QUERIES = [
