@@ -5,11 +5,14 @@ the live fallback while they are stale (the `client` fixture runs every test on 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from decimal import Decimal
 
 import pandas as pd
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
 
+from app.services.rollups import refresh_if_stale, rollups_fresh
 from tests.api.expected import Expected, money
 from tests.api.helpers import all_pages
 
@@ -82,3 +85,31 @@ def test_graphql_product_sums_match_rest(client: TestClient) -> None:
             product["total_profit"],
             product["item_count"],
         )
+
+
+def test_concurrent_refresh_keeps_groups_with_missing_attributes(
+    new_database: Callable[[], Engine],
+) -> None:
+    """`mv_customer_counts` is keyed by columns that may be NULL (a CSV without a value): a
+    concurrent refresh must still replace such a group's count, not keep or double it."""
+    engine = new_database()
+    insert = text(
+        "INSERT INTO customers (customer_id, gender, device_type, login_type, profile_as_of) "
+        "VALUES (:id, :gender, :device, NULL, now())"
+    )
+
+    def counts() -> list[tuple[object, ...]]:
+        with engine.connect() as conn:
+            assert rollups_fresh(conn)
+            rows = conn.execute(text("SELECT * FROM mv_customer_counts ORDER BY 1, 2, 3"))
+            return [tuple(row) for row in rows]
+
+    with engine.begin() as conn:
+        conn.execute(insert, [{"id": "1", "gender": None, "device": "Web"}])
+        conn.execute(insert, [{"id": "2", "gender": "Male", "device": None}])
+    assert refresh_if_stale(engine) is not None
+    assert counts() == [("Male", None, None, 1), (None, "Web", None, 1)]
+    with engine.begin() as conn:
+        conn.execute(insert, [{"id": "3", "gender": None, "device": "Web"}])
+    assert refresh_if_stale(engine) is not None  # CONCURRENTLY, the view being populated
+    assert counts() == [("Male", None, None, 1), (None, "Web", None, 2)]
