@@ -144,7 +144,8 @@ _CUSTOMER_DETAIL = (
 
 @cache
 def _listing(filtered: tuple[str, ...], sort: CustomerSort) -> AnySelect:
-    """The listing for one combination of filters (bound as `:gender` etc.) and sort."""
+    """The listing for one combination of filters (bound as `:gender` etc.) and sort, from the
+    base tables (sorted by sales or orders: every order summed, see `_ranked_listing`)."""
     stmt = select(*_CUSTOMER_COLUMNS)
     for name in filtered:
         stmt = stmt.where(_customers.c[name] == bindparam(name))
@@ -169,6 +170,28 @@ def _listing(filtered: tuple[str, ...], sort: CustomerSort) -> AnySelect:
     return stmt.outerjoin(per_customer, per_customer.c.customer_pk == _customers.c.id).order_by(
         key.desc().nulls_last(), *natural
     )
+
+
+# Every customer with its place in both sorted listings (migration 0005), materialized with the
+# rollups: a sorted page walks an index instead of summing every order to sort all customers.
+_RANKS = table(
+    "mv_customer_ranks",
+    *(column(c.name, c.type) for c in _CUSTOMER_COLUMNS),
+    column("sales_rank", BigInteger),
+    column("orders_rank", BigInteger),
+)
+
+
+@cache
+def _ranked_listing(filtered: tuple[str, ...], sort: CustomerSort) -> AnySelect:
+    """`_listing(filtered, sort)` for the sales and orders sorts, from `mv_customer_ranks`: the
+    same rows in the same order (its ranks are that order: descending, customers without
+    orders last, ties by dataset id), but only while the rollups are fresh, else no row."""
+    rank = _RANKS.c.sales_rank if sort is CustomerSort.TOTAL_SALES_DESC else _RANKS.c.orders_rank
+    stmt = select(*(_RANKS.c[c.name] for c in _CUSTOMER_COLUMNS)).where(func.rollups_fresh())
+    for name in filtered:
+        stmt = stmt.where(_RANKS.c[name] == bindparam(name))
+    return stmt.order_by(rank)
 
 
 # Customers per (gender, device type, login type), materialized with the rollups (migration 0003).
@@ -207,16 +230,31 @@ def list_customers(
 ) -> Page[CustomerRow]:
     values = {name: getattr(filters, name) for name in _FILTERS}
     params = {name: value for name, value in values.items() if value is not None}
-    filtered = tuple(params)
-    stmt = _listing(filtered, CustomerSort(sort))
+    filtered, sort = tuple(params), CustomerSort(sort)
+    counted_by = _listing_count(filtered)
+    if sort is not CustomerSort.CUSTOMER_ID:
+        # The ranks' page and the freshness test come from one statement (one snapshot), so a
+        # page is never read from ranks that a committed load has made stale.
+        ranked = paginate(
+            session,
+            _ranked_listing(filtered, sort),
+            page,
+            _to_customer,
+            params,
+            with_total=with_total,
+            counted_by=counted_by,
+        )
+        if ranked.items:
+            return ranked
+        # Stale rollups, or a page with nothing on it: the live sort answers either.
     return paginate(
         session,
-        stmt,
+        _listing(filtered, sort),
         page,
         _to_customer,
         params,
         with_total=with_total,
-        counted_by=_listing_count(filtered),
+        counted_by=counted_by,
     )
 
 

@@ -1,4 +1,4 @@
-"""The rollups (materialized views from migrations 0002-0004) and how they are kept fresh.
+"""The rollups (materialized views from migrations 0002-0005) and how they are kept fresh.
 
 Freshness: any write to customers, products, orders or order_items clears `rollup_state.fresh`
 (statement-level triggers, inside the writing transaction). While it is clear, the `rollup_*`
@@ -42,6 +42,7 @@ MATERIALIZED_VIEWS = (
     "mv_customer_value_distribution",
     "mv_customer_counts",  # revision 0003: the customers listing's counts
     "mv_product_sales",  # revision 0004: sums per product
+    "mv_customer_ranks",  # revision 0005, after mv_customer_value (it ranks by it)
 )
 
 
