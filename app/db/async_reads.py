@@ -188,7 +188,7 @@ def _connect_arguments() -> dict[str, Any]:
     query = {k: v for k, v in url.query.items() if k not in ("connect_timeout", "options")}
     server_settings = dict(_settings_in_options(url.query.get("options")))
     if "application_name" not in query:
-        server_settings.setdefault("application_name", "ecommerce-analytics")
+        server_settings.setdefault("application_name", db_engine.APPLICATION_NAME)
     if settings.db_statement_timeout_ms:
         server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
     dsn = url.set(drivername="postgresql", query=query).render_as_string(hide_password=False)

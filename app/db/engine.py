@@ -29,6 +29,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings, get_settings
 from app.db.url import resolve_database_url
 
+# How the app's connections introduce themselves (pg_stat_activity), sync engine and asyncpg alike.
+APPLICATION_NAME = "ecommerce-analytics"
+
 _lock = threading.Lock()
 _engine: Engine | None = None
 _session_factory: sessionmaker[Session] | None = None
@@ -59,7 +62,7 @@ def make_engine(url: str, settings: Settings | None = None) -> Engine:
         # libpq's connect timeout (whole seconds, >= 2): an unreachable server costs a request
         # at most this long before its 503.
         "connect_timeout": settings.db_connect_timeout_s,
-        "application_name": "ecommerce-analytics",
+        "application_name": APPLICATION_NAME,
     }
     if settings.db_statement_timeout_ms:
         connect_args["options"] = f"-c statement_timeout={settings.db_statement_timeout_ms}"

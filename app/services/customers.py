@@ -28,6 +28,7 @@ from app.db.models import Customer, Order, OrderItem
 from app.services.errors import NotFoundError
 from app.services.keys import KEYS, any_keys, unique_keys
 from app.services.pagination import AnySelect, Page, PageRequest, fetch, paginate
+from app.services.rollups import rollups_fresh
 from app.services.validation import text_filter
 
 ZERO = Decimal("0.00")
@@ -244,9 +245,9 @@ def list_customers(
             with_total=with_total,
             counted_by=counted_by,
         )
-        if ranked.items:
-            return ranked
-        # Stale rollups, or a page with nothing on it: the live sort answers either.
+        if ranked.items or rollups_fresh(session.connection()):
+            return ranked  # rows, or a page with nothing on it (its total is right either way)
+        # Stale rollups: the live sort answers.
     return paginate(
         session,
         _listing(filtered, sort),

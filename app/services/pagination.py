@@ -101,8 +101,16 @@ def counted_page_statement(stmt: AnySelect, counted_by: AnySelect) -> AnySelect:
     return page_statement(stmt).add_columns(counted_by.scalar_subquery().label("total_rows"))
 
 
-def count_rows(session: Session, stmt: AnySelect, params: Mapping[str, Any] | None = None) -> int:
-    return int(session.connection().execute(count_statement(stmt), params).scalar_one())
+def count_rows(
+    session: Session,
+    stmt: AnySelect,
+    params: Mapping[str, Any] | None = None,
+    *,
+    counted_by: AnySelect | None = None,
+) -> int:
+    """How many rows `stmt` returns: `counted_by`'s answer when given, else `count(*)` of it."""
+    counting = count_statement(stmt) if counted_by is None else counted_by
+    return int(session.connection().execute(counting, params).scalar_one())
 
 
 def paginate(
@@ -129,7 +137,7 @@ def paginate(
             items = [to_item(row[:-1]) for row in rows]
             return Page(items=items, total=rows[0][-1], limit=page.limit, offset=page.offset)
         # An empty page (past the end, or nothing matches) still tells the total.
-        total = int(session.connection().execute(counted_by, params).scalar_one())
+        total = count_rows(session, stmt, params, counted_by=counted_by)
         return Page(items=[], total=total, limit=page.limit, offset=page.offset)
     if with_total:
         total = count_rows(session, stmt, values)
