@@ -50,6 +50,14 @@ class Settings(BaseSettings):
         "and refreshes them (0: never; then `python -m app refresh-rollups` does it).",
     )
 
+    # --- HTTP caching (app/api/http_cache.py) ---
+    # Cache-Control max-age of data responses: how long clients and proxies may reuse one without
+    # asking. 0 (the default): they revalidate every time, and an unchanged answer costs a 304.
+    http_cache_max_age_s: int = Field(default=0, ge=0)
+    # Memory bound of the in-process response cache (analytics routes, GraphQL queries), in bytes
+    # of cached bodies. Each worker process has its own. 0 turns the cache off.
+    response_cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+
     api_default_page_size: int = Field(default=50, ge=1)
     api_max_page_size: int = Field(default=500, ge=1)
     host: str = "127.0.0.1"

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from app.api.graphql import graphql_router
+from app.api.http_cache import install_http_cache
 from app.api.rest import analytics, customers, health, insights, orders, products
 from app.api.rest.errors import install_error_handlers, use_problem_json_in_openapi
 from app.config import Settings, get_settings
@@ -86,6 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (customers, orders, products, analytics, insights, health):
         app.include_router(module.router)
     app.include_router(dashboard.router)
+    # ETags, 304s and the response cache: inside the operations middleware added next.
+    install_http_cache(app, settings, VERSION)
     # Request ids, access log, /metrics, /ready, CORS and the body size limit.
     install_operations(app, settings)
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine
 
 from app.config import get_settings
 from app.db.migrate import upgrade_to_head
-from app.services.rollups import mark_rollups_fresh, rollups_fresh
+from app.services.rollups import data_version, mark_rollups_fresh, rollups_fresh
 from app.services.rollups import refresh_rollups as recompute_rollups
 from loader import bulk, stage, statements
 from loader.read import COLUMNS, CsvFileError, RowError
@@ -189,6 +189,7 @@ def _derive(
     refresh: bool,
 ) -> None:
     rollups_were_fresh = rollups_fresh(conn)  # before any write below clears the flag
+    version_before = data_version(conn)  # ... and before the writes' triggers increase it
     progress("derive", 0, 5)
     step_started = time.perf_counter()
     conn.exec_driver_sql(statements.sort_stage(spellings))
@@ -240,8 +241,8 @@ def _derive(
     changed = any(change.inserted or change.updated for change in summary.tables.values())
     if not changed and rollups_were_fresh:
         # Nothing was written (the statements' triggers cleared the flag all the same): the
-        # summaries computed before this load still hold.
-        mark_rollups_fresh(conn)
+        # summaries computed before this load still hold, and so does every cached answer.
+        mark_rollups_fresh(conn, data_version=version_before)
     elif refresh:
         # In this same transaction, so readers switch to the new rows and their summaries at
         # once. A first load holds the tables exclusively anyway, so the faster non-concurrent

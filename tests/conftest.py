@@ -27,6 +27,9 @@ from app.db.url import normalize_url
 # The app's background rollup refresher would race the tests that hold rollups stale on purpose;
 # the tests that exercise it turn it on explicitly (tests/loader/test_rollup_refresh.py).
 os.environ.setdefault("ROLLUP_REFRESH_INTERVAL_S", "0")
+# Tests that count a request's statements send the same request more than once; the response
+# cache would answer the repeats. tests/api/test_http_cache.py builds apps with the cache on.
+os.environ.setdefault("RESPONSE_CACHE_MAX_BYTES", "0")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = Path(os.environ.get("ECOMMERCE_SAMPLES_DIR", REPO_ROOT.parent / "shared" / "data"))

@@ -368,3 +368,25 @@ async def run_read(
         return await greenlet_spawn(partial(service, cast(Session, session), *args, **kwargs))
     finally:
         await session.close()
+
+
+async def fetch_value(sql: str) -> Any:
+    """The first column of the first row of `sql` (a constant statement without parameters), on
+    the same connections as `run_read`, stale-connection retry and error translation included.
+
+    For the app's own bookkeeping reads (the data version the HTTP cache checks before each
+    request): they skip the greenlet and the statement observers, so tests that count a
+    request's statements see only what its services sent."""
+    session = AsyncReadSession()
+    try:
+        rows = await session._first_fetch(sql, [])
+    except BaseException as error:
+        if not isinstance(error, asyncpg.PostgresError):
+            session._reusable = False
+        translated = _translate(error, sql)
+        if translated is error:
+            raise
+        raise translated from error
+    finally:
+        await session.close()
+    return rows[0][0] if rows else None

@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -143,3 +144,7 @@ class RollupState(Base):
     singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
     fresh: Mapped[bool] = mapped_column(Boolean)
     refreshed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Grows whenever what the API answers may change (migration 0006; app/api/http_cache.py).
+    data_version: Mapped[int] = mapped_column(BigInteger)
+    # The transaction that last increased data_version (its xid8 as a number).
+    data_changed_by: Mapped[int | None] = mapped_column(BigInteger)

@@ -1,10 +1,12 @@
-"""The rollups (materialized views from migrations 0002-0005) and how they are kept fresh.
+"""The rollups (materialized views from migrations 0002-0005), how they are kept fresh, and the
+data version that HTTP caching keys on (migration 0006).
 
 Freshness: any write to customers, products, orders or order_items clears `rollup_state.fresh`
 (statement-level triggers, inside the writing transaction). While it is clear, the `rollup_*`
 views that the insight SQL reads fall back to live aggregation over the base tables: answers are
 always current, only slower. `refresh_rollups` recomputes the materialized views and sets the
-flag again.
+flag again. The same triggers and every refresh increase `rollup_state.data_version`, so a
+cached answer is reused only while nothing it was computed from has changed.
 
 Who refreshes: not the loader by default (a refresh at 1 M rows costs about as much as the load
 itself). `refresh_if_stale` is called by `python -m app serve` after it loads, every few seconds by
@@ -62,9 +64,23 @@ def refresh_rollups(connection: Connection, *, concurrently: bool = True) -> Non
     mark_rollups_fresh(connection)
 
 
-def mark_rollups_fresh(connection: Connection) -> None:
-    """Declare the rollups current (after a refresh, or a load that changed no row)."""
-    connection.execute(text("UPDATE rollup_state SET fresh = true, refreshed_at = now()"))
+def mark_rollups_fresh(connection: Connection, *, data_version: int | None = None) -> None:
+    """Declare the rollups current (after a refresh, or a load that changed no row).
+
+    The data version (migration 0006) grows by one, since the rollups changed; a load that
+    changed no row passes the version it found instead, so its answers keep their ETags."""
+    connection.execute(
+        text(
+            "UPDATE rollup_state SET fresh = true, refreshed_at = now(), "
+            "data_version = coalesce(:data_version, data_version + 1)"
+        ),
+        {"data_version": data_version},
+    )
+
+
+def data_version(connection: Connection) -> int:
+    """The data version (migration 0006): grows whenever what the API answers may change."""
+    return int(connection.execute(text("SELECT data_version FROM rollup_state")).scalar_one())
 
 
 def rollups_fresh(connection: Connection) -> bool:
