@@ -16,7 +16,12 @@ from sqlalchemy import Connection, Engine
 
 from app.config import get_settings
 from app.db.migrate import upgrade_to_head
-from app.services.rollups import data_version, mark_rollups_fresh, rollups_fresh
+from app.services.rollups import (
+    data_version,
+    mark_rollups_fresh,
+    restore_data_version,
+    rollups_fresh,
+)
 from app.services.rollups import refresh_rollups as recompute_rollups
 from loader import bulk, stage, statements
 from loader.read import COLUMNS, CsvFileError, RowError
@@ -241,8 +246,8 @@ def _derive(
     changed = any(change.inserted or change.updated for change in summary.tables.values())
     if not changed and rollups_were_fresh:
         # Nothing was written (the statements' triggers cleared the flag all the same): the
-        # summaries computed before this load still hold, and so does every cached answer.
-        mark_rollups_fresh(conn, data_version=version_before)
+        # summaries computed before this load still hold.
+        mark_rollups_fresh(conn)
     elif refresh:
         # In this same transaction, so readers switch to the new rows and their summaries at
         # once. A first load holds the tables exclusively anyway, so the faster non-concurrent
@@ -257,6 +262,8 @@ def _derive(
             "insight rollups left stale: the app refreshes them in the background "
             "(or run `python -m app refresh-rollups`); insights stay exact meanwhile"
         )
+    if not changed:  # every answer given before this load still holds, and so do their ETags
+        restore_data_version(conn, version_before)
     counts = conn.exec_driver_sql(statements.TABLE_COUNTS).one()
     for table, count in zip(TABLES, counts, strict=True):
         summary.tables[table].total_after = int(count)

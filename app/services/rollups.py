@@ -64,18 +64,21 @@ def refresh_rollups(connection: Connection, *, concurrently: bool = True) -> Non
     mark_rollups_fresh(connection)
 
 
-def mark_rollups_fresh(connection: Connection, *, data_version: int | None = None) -> None:
-    """Declare the rollups current (after a refresh, or a load that changed no row).
-
-    The data version (migration 0006) grows by one, since the rollups changed; a load that
-    changed no row passes the version it found instead, so its answers keep their ETags."""
+def mark_rollups_fresh(connection: Connection) -> None:
+    """Declare the rollups current (after a refresh, or a load that changed no row); the data
+    version grows with them."""
     connection.execute(
         text(
-            "UPDATE rollup_state SET fresh = true, refreshed_at = now(), "
-            "data_version = coalesce(:data_version, data_version + 1)"
-        ),
-        {"data_version": data_version},
+            "UPDATE rollup_state "
+            "SET fresh = true, refreshed_at = now(), data_version = data_version + 1"
+        )
     )
+
+
+def restore_data_version(connection: Connection, version: int) -> None:
+    """Put back the data version a transaction found (one that wrote no row after all: its
+    statements' triggers increased it), so every answer keeps its ETag and cache entries."""
+    connection.execute(text("UPDATE rollup_state SET data_version = :v"), {"v": version})
 
 
 def data_version(connection: Connection) -> int:
