@@ -124,17 +124,12 @@ def test_data_version_grows_once_per_load_and_refresh_not_on_a_reload_that_chang
     assert _version(engine) == loaded
     assert refresh_if_stale(engine) is not None
     assert _version(engine) == loaded + 1
+    touch = (
+        "UPDATE products SET product_name = product_name WHERE id = (SELECT {}(id) FROM products)"
+    )
     with engine.begin() as conn:  # any other writer moves it too, once per transaction
-        conn.execute(
-            text(
-                "UPDATE products SET product_name = product_name WHERE id IN (SELECT min(id) FROM products)"
-            )
-        )
-        conn.execute(
-            text(
-                "UPDATE products SET product_name = product_name WHERE id IN (SELECT max(id) FROM products)"
-            )
-        )
+        conn.execute(text(touch.format("min")))
+        conn.execute(text(touch.format("max")))
     assert _version(engine) == loaded + 2
 
 
