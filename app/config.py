@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     )
 
     # --- HTTP caching (app/api/http_cache.py) ---
+    # ETags, 304s and the response cache on data routes (each costs one tiny read per request);
+    # false: none of them, data responses carry no validators.
+    http_cache_enabled: bool = True
     # Cache-Control max-age of data responses: how long clients and proxies may reuse one without
     # asking. 0 (the default): they revalidate every time, and an unchanged answer costs a 304.
     http_cache_max_age_s: int = Field(default=0, ge=0)

@@ -21,6 +21,7 @@ from app.api.rest.errors import install_error_handlers, use_problem_json_in_open
 from app.config import Settings, get_settings
 from app.db.async_reads import close_read_pool, open_read_pool
 from app.db.engine import dispose_engine
+from app.metrics import ResponseCacheCollector
 from app.observability import install_operations
 from app.services.rollups import RollupRefresher
 from app.web import dashboard
@@ -88,9 +89,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(dashboard.router)
     # ETags, 304s and the response cache: inside the operations middleware added next.
-    install_http_cache(app, settings, VERSION)
+    response_cache = install_http_cache(app, settings, VERSION)
     # Request ids, access log, /metrics, /ready, CORS and the body size limit.
-    install_operations(app, settings)
+    metrics = install_operations(app, settings)
+    if metrics is not None:
+        metrics.registry.register(ResponseCacheCollector(response_cache))
 
     @app.get("/", tags=["health"], summary="Where to go from here")
     def index() -> dict[str, Any]:

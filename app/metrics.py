@@ -110,6 +110,38 @@ class _PoolCollector:
             yield family
 
 
+class ResponseCacheCollector:
+    """The in-process response cache (app/api/http_cache.py) of this worker, read at scrape
+    time: hits, misses, entries and bytes held."""
+
+    def __init__(self, cache: Any) -> None:
+        self.cache = cache
+
+    def describe(self) -> Iterable[Any]:
+        return []
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        cache = self.cache
+        yield CounterMetricFamily(
+            "http_response_cache_hits", "Answers served from the response cache.", cache.hits
+        )
+        yield CounterMetricFamily(
+            "http_response_cache_misses",
+            "Cacheable requests the cache could not answer (computed, then kept if they fit).",
+            cache.misses,
+        )
+        yield GaugeMetricFamily(
+            "http_response_cache_entries", "Answers held in the response cache.", len(cache)
+        )
+        yield GaugeMetricFamily(
+            "http_response_cache_bytes",
+            "Bytes held by the response cache (bounded by RESPONSE_CACHE_MAX_BYTES).",
+            cache.size_bytes,
+        )
+
+
 def make_metrics() -> Metrics | None:
     try:
         return Metrics()

@@ -213,9 +213,12 @@ class HttpCacheMiddleware:
 
 
 def install_http_cache(app: FastAPI, settings: Settings, app_version: str) -> ResponseCache:
-    """Add the middleware (call before the operations middleware, so it sits inside them);
-    the cache is also `app.state.response_cache`."""
-    cache = ResponseCache(settings.response_cache_max_bytes)
+    """Add the middleware (call before the operations middleware, so it sits inside them)
+    unless HTTP_CACHE_ENABLED is false; the cache is also `app.state.response_cache`."""
+    cache = ResponseCache(settings.response_cache_max_bytes if settings.http_cache_enabled else 0)
+    app.state.response_cache = cache
+    if not settings.http_cache_enabled:
+        return cache
     app.add_middleware(
         HttpCacheMiddleware,
         cache=cache,
@@ -223,7 +226,6 @@ def install_http_cache(app: FastAPI, settings: Settings, app_version: str) -> Re
         app_version=app_version,
         routes=app.router.routes,
     )
-    app.state.response_cache = cache
     return cache
 
 

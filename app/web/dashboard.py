@@ -12,8 +12,9 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse
+from starlette.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -30,6 +31,9 @@ REVALIDATE = {"Cache-Control": "no-cache"}  # small files, changed with the app:
 ONE_DAY = {"Cache-Control": "public, max-age=86400"}
 
 router = APIRouter(include_in_schema=False)
+# Starlette's own conditional-request check (If-None-Match, then If-Modified-Since).
+_STATIC_FILES = StaticFiles(directory=STATIC_DIR)
+_NOT_MODIFIED_HEADERS = {"cache-control", "etag", "last-modified", "vary"}
 
 
 def plotly_js() -> Path:
@@ -40,19 +44,33 @@ def plotly_js() -> Path:
     return path
 
 
+def file_response(
+    request: Request, path: Path, media_type: str, headers: dict[str, str]
+) -> Response:
+    """`path` with its ETag and Last-Modified (Starlette's), or a 304 when the browser's copy
+    is current: a dashboard reload revalidates its assets without downloading them again."""
+    response = FileResponse(path, media_type=media_type, headers=headers, stat_result=path.stat())
+    if _STATIC_FILES.is_not_modified(response.headers, request.headers):
+        return Response(
+            status_code=304,
+            headers={k: v for k, v in response.headers.items() if k in _NOT_MODIFIED_HEADERS},
+        )
+    return response
+
+
 @router.api_route("/dashboard", methods=["GET", "HEAD"])
-def dashboard() -> FileResponse:
-    return FileResponse(STATIC_DIR / "dashboard.html", media_type="text/html", headers=REVALIDATE)
+def dashboard(request: Request) -> Response:
+    return file_response(request, STATIC_DIR / "dashboard.html", "text/html", REVALIDATE)
 
 
 @router.api_route("/dashboard/static/plotly.min.js", methods=["GET", "HEAD"])
-def plotly_asset() -> FileResponse:
-    return FileResponse(plotly_js(), media_type="text/javascript; charset=utf-8", headers=ONE_DAY)
+def plotly_asset(request: Request) -> Response:
+    return file_response(request, plotly_js(), "text/javascript; charset=utf-8", ONE_DAY)
 
 
 @router.api_route("/dashboard/static/{name}", methods=["GET", "HEAD"])
-def asset(name: str) -> FileResponse:
+def asset(request: Request, name: str) -> Response:
     media_type = ASSETS.get(name)
     if media_type is None:
         raise HTTPException(status_code=404, detail=f"no dashboard asset named {name!r}")
-    return FileResponse(STATIC_DIR / name, media_type=media_type, headers=REVALIDATE)
+    return file_response(request, STATIC_DIR / name, media_type, REVALIDATE)

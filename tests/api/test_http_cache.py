@@ -267,3 +267,24 @@ def test_a_load_changes_every_etag_and_no_cached_answer_outlives_it(
     for url in ROUTES:
         assert refreshed[url][0] != after[url][0], url
         assert refreshed[url][1] == after[url][1], url
+
+
+def test_metrics_count_hits_and_misses_and_the_switch_turns_everything_off(
+    engine: Engine, sample_csv: Path, cached: TestClient
+) -> None:
+    load_csv(sample_csv, engine)
+    for _ in range(3):
+        cached.get("/analytics/customers/")
+    metrics = cached.get("/metrics").text
+    assert "http_response_cache_hits_total 2.0" in metrics
+    assert "http_response_cache_misses_total 1.0" in metrics
+    assert "http_response_cache_entries 1.0" in metrics
+    off = TestClient(_app(http_cache_enabled=False))
+    counts = []
+    for _ in range(2):
+        statements: list[str] = []
+        with observe_statements(lambda sql, params, seen=statements: seen.append(sql)):
+            response = off.get("/analytics/customers/")
+        assert response.status_code == 200 and "etag" not in response.headers
+        counts.append(len(statements))
+    assert counts[0] == counts[1] > 0  # both computed in full

@@ -88,3 +88,19 @@ def test_no_chart_library_is_copied_into_the_repository() -> None:
 def test_index_links_the_dashboard_and_openapi_leaves_it_out(client: TestClient) -> None:
     assert client.get("/").json()["links"]["dashboard"] == "/dashboard"
     assert not [p for p in client.get("/openapi.json").json()["paths"] if "dashboard" in p]
+
+
+@pytest.mark.parametrize(
+    "path", ["/dashboard", "/dashboard/static/dashboard.js", "/dashboard/static/plotly.min.js"]
+)
+def test_a_reload_revalidates_assets_without_downloading_them(
+    client: TestClient, path: str
+) -> None:
+    first = client.get(path)
+    etag = first.headers["etag"]
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag
+    assert again.headers["cache-control"] == first.headers["cache-control"]
+    changed = client.get(path, headers={"If-None-Match": '"an-older-version"'})
+    assert changed.status_code == 200 and changed.content == first.content
