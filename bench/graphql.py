@@ -30,7 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,6 +136,7 @@ async def drive(
     warmup: float,
     duration: float,
     server_pid: int | None = None,
+    ok: Callable[[int, bytes], bool] = is_ok,
 ) -> Result:
     """`connections` keep-alive connections, each sending the next request as soon as the last
     one is answered; latencies (and the server's CPU time) are recorded only inside the
@@ -161,7 +162,7 @@ async def drive(
                 if now >= measure_from:
                     result.latencies.append(time.perf_counter() - now)
                     result.requests += 1
-                    result.failures += not is_ok(status, body)
+                    result.failures += not ok(status, body)
         finally:
             writer.close()
 
@@ -187,12 +188,16 @@ def serve(port: int) -> None:
 
 
 def start_server(
-    database_url: str, log_path: Path = OUT_DIR / "graphql_server.log", ready_path: str = "/health"
+    database_url: str,
+    log_path: Path = OUT_DIR / "graphql_server.log",
+    ready_path: str = "/health",
+    env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], int]:
     """One uvicorn worker serving the app on a free port, once `ready_path` answers 200. Its
-    output (the JSON access log among it) goes to `log_path`, not this terminal."""
+    output (the JSON access log among it) goes to `log_path`, not this terminal; `env` adds
+    settings."""
     port = free_port()
-    env = os.environ | {"DATABASE_URL": database_url}
+    env = os.environ | {"DATABASE_URL": database_url} | (env or {})
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -36,6 +36,8 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
         name, _, value = line.partition(":")
         if name.strip().lower() == "content-length":
             length = int(value)
+    if length is None and status in (204, 304):
+        return status, b""  # no content by definition (RFC 9110)
     if length is None:
         raise RuntimeError(f"response without Content-Length: {head!r}")
     return status, await reader.readexactly(length)
