@@ -15,10 +15,12 @@ What it guarantees:
   `@cached`: a repeated request costs the version probe and a copy. Its memory is bounded by
   RESPONSE_CACHE_MAX_BYTES (bodies and headers counted); 0 turns it off. Each worker process has
   its own cache; they agree because they all key on the database's version.
-- Never stale after a commit: the version is read from the database at the start of every
-  request, so a request that starts after a load's commit reads the new version and can only
-  match tags and entries made from the new data. (A request that overlaps a commit may label new
-  data with the old version; clients then revalidate once more. Never the reverse.)
+- Never stale after a commit: every request compares against a version read by a statement sent
+  after the request arrived (app/db/data_version.py shares one such probe between the requests
+  that arrive during the previous one's round trip), so a request that starts after a load's
+  commit sees the new version and can only match tags and entries made from the new data. (A
+  request that overlaps a commit may label new data with the old version; clients then
+  revalidate once more. Never the reverse.)
 - Not cached and not tagged: error statuses, GraphQL answers with `errors`, streamed GraphQL
   answers, and any response whose route set its own `Cache-Control` (how a route opts out).
   When the version cannot be read (database down) the request passes through untouched, so the
@@ -41,7 +43,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
-from app.db.async_reads import fetch_value
+from app.db.data_version import current_data_version
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +54,6 @@ RESPONSE_CACHED_PREFIXES = ("/analytics", "/graphql")
 GRAPHQL_PATH = "/graphql"
 # Accept types that ask GraphQL for a streamed answer (multipart or server-sent events).
 STREAMED = ("multipart/mixed", "text/event-stream")
-# The database's name keeps two databases (tests, or a re-created one) from sharing versions.
-VERSION_SQL = "SELECT current_database() || ':' || data_version FROM rollup_state"
 # Counted per cache entry on top of body and headers (the key, the objects holding them).
 ENTRY_OVERHEAD_BYTES = 256
 
@@ -158,11 +158,9 @@ class HttpCacheMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            version = await fetch_value(VERSION_SQL)
+            version = await current_data_version()
         except Exception as error:  # the route's own error handling answers
             log.debug("data version unavailable (%s): response not cached", error)
-            version = None
-        if version is None:
             await self.app(scope, receive, send)
             return
 

@@ -7,6 +7,7 @@ equal pandas over the CSV that was loaded."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from sqlalchemy import Engine, text
 from app.api.http_cache import ResponseCache
 from app.config import Settings
 from app.db import engine as db_engine
-from app.db.async_reads import observe_statements
+from app.db.async_reads import fetch_value, observe_statements
 from app.main import create_app
 from app.services.rollups import data_version, refresh_if_stale
 from loader.load import load_csv
@@ -288,3 +289,44 @@ def test_metrics_count_hits_and_misses_and_the_switch_turns_everything_off(
         assert response.status_code == 200 and "etag" not in response.headers
         counts.append(len(statements))
     assert counts[0] == counts[1] > 0  # both computed in full
+
+
+def test_a_version_probe_is_shared_only_by_requests_that_arrived_before_it_was_sent(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.db import data_version as probes
+
+    sent: list[str] = []
+    answered = asyncio.Event()
+
+    async def slow_to_answer(sql: str) -> Any:
+        value = await fetch_value(sql)  # the real read: its snapshot is taken now
+        sent.append(value)
+        if len(sent) == 1:
+            await answered.wait()  # ... but its answer arrives late
+        return value
+
+    monkeypatch.setattr(probes, "fetch_value", slow_to_answer)
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        early = [asyncio.create_task(probes.current_data_version()) for _ in range(5)]
+        while not sent:  # the first probe has read the version and is on its way back
+            await asyncio.sleep(0.01)
+        await asyncio.to_thread(_bump_version, engine)  # a load commits meanwhile
+        late = [asyncio.create_task(probes.current_data_version()) for _ in range(5)]
+        await asyncio.sleep(0.05)
+        answered.set()
+        return list(await asyncio.gather(*early)), list(await asyncio.gather(*late))
+
+    early, late = asyncio.run(scenario())
+    assert len(set(early)) == 1 and len(set(late)) == 1
+    assert early[0] != late[0]  # the late ones did not reuse the probe sent before the commit
+    assert early[0].endswith(f":{_version(engine) - 1}") and late[0].endswith(
+        f":{_version(engine)}"
+    )
+    assert len(sent) == 2  # ten requests, two probes
+
+
+def _bump_version(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM products WHERE false"))  # a write (of no row) all the same
