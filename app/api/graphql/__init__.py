@@ -1,7 +1,8 @@
 """GraphQL API at /graphql: Strawberry over the same services as REST, per-request DataLoaders.
 
-GET with `Accept: text/html` serves GraphiQL; queries are POSTed (no queries over GET, so a
-link cannot run one).
+GraphiQL for a browser's GET; queries by POST or GET, mutations and subscriptions by POST only
+(a GET can never change anything); answers in `application/json` or, when the client prefers it,
+`application/graphql-response+json` (see router.py).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ def graphql_router() -> GraphQLRouter[Context, None]:
     return FastGraphQLRouter(
         schema,
         path=PATH,
-        # GET (GraphiQL) only: POST builds the same context itself (see router.py).
+        # WebSockets only: HTTP requests build the same context themselves (see router.py).
         context_getter=get_context,
         graphql_ide="graphiql",
-        allow_queries_via_get=False,
+        allow_queries_via_get=True,
         tags=["graphql"],
     )

@@ -1,0 +1,85 @@
+"""GraphQL over HTTP's two response media types: which one a request gets, and what changes.
+
+`application/json` is what every client got before the spec's own media type existed: the
+status is 200 whenever a GraphQL response could be made, even for a query that does not parse.
+`application/graphql-response+json` (the spec's media type) lets the status tell a request
+error from a result: a document that does not parse or validate, or variables that do not
+coerce, is answered 400 with `errors` and no `data` key, because no execution began; a result
+with field errors stays 200 with its `data`. A client gets the new type only when its Accept
+header ranks it at least as high as `application/json`, so existing clients (no Accept,
+`*/*`, `application/json`) see exactly what they saw before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+_WILDCARDS = ("application/*", "*/*")
+
+
+def _quality(parameters: str) -> float:
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return min(max(float(value.strip()), 0.0), 1.0)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def response_media_type(accept: str) -> str:
+    """The media type of the answer to a request with this Accept header.
+
+    `application/graphql-response+json` when the header names it with a weight (`q`) at least
+    that of `application/json` (named, or else matched by `application/*` or `*/*`), and
+    above zero; otherwise `application/json`, including when the header accepts neither type
+    (the spec lets a server answer JSON rather than 406 there, which is what clients got before).
+    Costs one substring test for the Accept headers of clients that do not know the new type.
+    """
+    lowered = accept.lower()
+    if GRAPHQL_RESPONSE not in lowered:
+        return JSON
+    named: dict[str, float] = {}
+    for item in lowered.split(","):
+        media_type, _, parameters = item.partition(";")
+        media_type = media_type.strip()
+        named[media_type] = max(named.get(media_type, 0.0), _quality(parameters))
+    graphql_response = named.get(GRAPHQL_RESPONSE, 0.0)
+    json = named.get(JSON)
+    if json is None:
+        json = max((named.get(wildcard, 0.0) for wildcard in _WILDCARDS), default=0.0)
+    return GRAPHQL_RESPONSE if graphql_response > 0 and graphql_response >= json else JSON
+
+
+def _internal(error: GraphQLError) -> bool:
+    extensions = error.extensions or {}
+    return extensions.get("code") == "INTERNAL_SERVER_ERROR"
+
+
+def request_error_status(result: ExecutionResult) -> int | None:
+    """The 4xx/5xx status of a result that is a request error, or None for an executed one.
+
+    A request error is one raised before execution began: a parse or validation failure
+    (Strawberry's `PreExecutionError`) or variables that do not coerce (graphql-core's result
+    with no data and errors that name no field path; a field error always has a path). It is a
+    400, except when the error is our own bug (masked as INTERNAL_SERVER_ERROR), which is a 500:
+    the client's request was not at fault.
+    """
+    errors = result.errors
+    if not errors or result.data is not None:
+        return None
+    if not isinstance(result, PreExecutionError) and any(e.path is not None for e in errors):
+        return None
+    return 500 if any(_internal(error) for error in errors) else 400
+
+
+def without_data(response_data: dict[str, Any]) -> dict[str, Any]:
+    """The response to a request error: no `data` key, as the spec requires for one."""
+    return {key: value for key, value in response_data.items() if key != "data"}
