@@ -12,6 +12,7 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from fastapi import FastAPI
@@ -43,6 +44,7 @@ ROUTES = [
     "/analytics/revenue-trend/",
     "/analytics/customer-lifetime-value/",
     "/analytics/purchase-behaviour/",
+    "/graphql?" + urlencode({"query": "{ analytics { revenue { totalRevenue orderCount } } }"}),
 ]
 NESTED = """query Page($first: Int!) { customers(first: $first) { totalCount edges { node {
     customerId orders(first: 3) { edges { node { orderDate total
