@@ -22,7 +22,7 @@ from app.db.async_reads import close_read_pool, open_read_pool
 from app.db.engine import dispose_engine
 from app.observability import install_operations
 from app.services.rollups import RollupRefresher
-from app.web import dashboard
+from app.web import api_docs, dashboard
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=VERSION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        # /docs and /redoc are served by app.web.api_docs, from an installed package (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     # First: /graphql is the busiest route, and routes are matched in order.
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (customers, orders, products, analytics, insights, health):
         app.include_router(module.router)
     app.include_router(dashboard.router)
+    app.include_router(api_docs.router)
     # Request ids, access log, /metrics, /ready, CORS and the body size limit.
     install_operations(app, settings)
 
@@ -96,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "version": app.version,
             "links": {
                 "docs": "/docs",
+                "redoc": "/redoc",
                 "openapi": "/openapi.json",
                 "graphql": "/graphql",
                 "dashboard": "/dashboard",
