@@ -24,7 +24,7 @@ from app.db.engine import dispose_engine
 from app.metrics import ResponseCacheCollector
 from app.observability import install_operations
 from app.services.rollups import RollupRefresher
-from app.web import dashboard
+from app.web import api_docs, dashboard
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=VERSION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        # /docs and /redoc are served by app.web.api_docs, from an installed package (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     # First: /graphql is the busiest route, and routes are matched in order.
@@ -88,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (customers, orders, products, analytics, insights, health):
         app.include_router(module.router)
     app.include_router(dashboard.router)
+    app.include_router(api_docs.router)
     # ETags, 304s and the response cache: inside the operations middleware added next.
     response_cache = install_http_cache(app, settings, VERSION)
     # Request ids, access log, /metrics, /ready, CORS and the body size limit.
@@ -102,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "version": app.version,
             "links": {
                 "docs": "/docs",
+                "redoc": "/redoc",
                 "openapi": "/openapi.json",
                 "graphql": "/graphql",
                 "dashboard": "/dashboard",

@@ -5,6 +5,8 @@ Strawberry's handlers receive the context through three nested FastAPI dependenc
 wrapper, the app's `context_getter` generator and the root value), resolved for every request.
 Both HTTP methods go through one handler that makes the same per-request context directly: a
 fresh `Context` (own `RequestDb` and DataLoaders, never shared), closed after the response.
+GraphiQL's page is Strawberry's with a message for when its CDN scripts cannot load
+(`app.web.graphiql`).
 
 A POST with a JSON body (every GraphQL client's request) also skips Strawberry's generic request
 handling (content-type parsing with the `email` package, request adapters, streaming and upload
@@ -44,6 +46,7 @@ from app.api.graphql.media import (
     response_media_type,
     without_data,
 )
+from app.web.graphiql import graphiql_html
 
 _SUB_RESPONSE = "app.graphql.sub_response"  # scope key: this request's status/headers holder
 # Accept types that ask for a streamed answer (multipart or server-sent events).
@@ -120,6 +123,12 @@ class FastGraphQLRouter(GraphQLRouter[Context, None]):
         if tasks.tasks:
             response.background = tasks
         return response
+
+    @property
+    def graphql_ide_html(self) -> str:
+        if self.graphql_ide == "graphiql":
+            return graphiql_html()
+        return super().graphql_ide_html
 
     async def _json_operation(self, request: Request) -> GraphQLRequestData | None:
         """The operation of a plain JSON POST, checked as Strawberry's `parse_http_body` does;
