@@ -14,6 +14,8 @@ route, even one with no rows):
   keys too (`distribution.percentiles.p50`), in the order the JSON has them.
 - **Cells** are the JSON values as text: strings as they are (money keeps its exact two decimals,
   `"140.00"`), numbers as JSON writes them, booleans `true` / `false`, `null` an empty cell.
+  Nothing is prefixed against spreadsheet formulas (a cell starting with `=`, `+`, `-`, `@`):
+  negative amounts start with `-`, and a cell must read back exactly as the JSON value.
 
 Shapes these rules cannot flatten without losing data (a list of scalars, a list inside a row, a
 mapping inside a row) are refused when the route is declared, never at request time.
