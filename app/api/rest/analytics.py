@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from app.api.rest.csv_export import CsvExportRoute
 from app.api.rest.deps import date_range
 from app.api.rest.errors import problem_responses
 from app.api.rest.insights import NO_FILTER, Category
@@ -14,7 +15,7 @@ from app.db.async_reads import run_read
 from app.services import analytics as service
 from app.services.validation import DateRange
 
-router = APIRouter(prefix="/analytics", tags=["analytics"])
+router = APIRouter(prefix="/analytics", tags=["analytics"], route_class=CsvExportRoute)
 
 
 @router.get(

@@ -17,6 +17,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from app.api.rest.csv_export import CsvExportRoute
 from app.api.rest.deps import date_range
 from app.api.rest.errors import problem_responses
 from app.api.rest.insight_schemas import (
@@ -33,7 +34,7 @@ from app.db.async_reads import run_read
 from app.services import insights as service
 from app.services.validation import DateRange
 
-router = APIRouter(prefix="/analytics", tags=["analytics"])
+router = APIRouter(prefix="/analytics", tags=["analytics"], route_class=CsvExportRoute)
 
 DatesDep = Annotated[DateRange, Depends(date_range)]
 Category = Annotated[

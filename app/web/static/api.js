@@ -58,6 +58,27 @@ export function restUrl(path, params = {}) {
   return url;
 }
 
+/** The URL of a REST call's CSV export: the same call (same parameters) with format=csv. */
+export function csvUrl(path, params = {}) {
+  const url = restUrl(path, params);
+  url.searchParams.set("format", "csv");
+  return `${url.pathname}${url.search}`;
+}
+
+/** Fill `container` with one "Download CSV" link (a real `<a href download>`) per source
+ * `[path, params, what]`; `title` names the panel in each link's accessible name. */
+export function showDownloads(container, sources, title) {
+  container.replaceChildren(...sources.map(([path, params, what]) => {
+    const link = document.createElement("a");
+    link.className = "csv-link";
+    link.href = csvUrl(path, params);
+    link.download = ""; // the server names the file (Content-Disposition)
+    link.textContent = what ? `Download CSV (${what})` : "Download CSV";
+    link.setAttribute("aria-label", `${link.textContent}: ${title}`);
+    return link;
+  }));
+}
+
 export async function rest(path, params = {}, signal = undefined) {
   const { response, body } = await fetchJSON(restUrl(path, params), { signal, headers: {} });
   if (!response.ok) throw new ApiError(problemMessage(response.status, body));

@@ -5,12 +5,14 @@
  * the API's own totals (margin = profit / revenue).
  *
  * The filters (order-date range, category) apply to every panel: each panel's request carries
- * them, and a panel is re-queried when its request changes. The customer lookup (lookup.js)
+ * them, and a panel is re-queried when its request changes. A panel's `sources` (the REST calls
+ * it draws) make its request, its fetch and its "Download CSV" links, so each link is exactly the
+ * call the panel made, plus format=csv. The customer lookup (lookup.js)
  * shows lifetime values, which are all-time by definition.
  */
 
 import {
-  ApiError, count, forgetShared, money, percent, ratio, rest, sharedRest,
+  ApiError, count, forgetShared, money, percent, ratio, rest, sharedRest, showDownloads,
 } from "./api.js";
 import {
   drawCategories, drawDiscounts, drawPayments, drawSegments, drawTopProducts, drawTrend,
@@ -51,10 +53,14 @@ function setState(section, name, message = "", retry = null) {
   }
 }
 
-/** Query a panel if its request changed (or `force`), then draw it; stale answers are dropped. */
+/** Query a panel if its request changed (or `force`), then draw it; stale answers are dropped.
+ * Its download links follow the request at once. */
 async function refresh(panel, force = false) {
   const section = document.getElementById(panel.id);
-  const key = JSON.stringify(panel.request());
+  const sources = panel.sources();
+  const key = JSON.stringify(sources);
+  const title = section.querySelector("h2")?.textContent ?? section.getAttribute("aria-label");
+  showDownloads(section.querySelector(".downloads"), sources, title);
   if (!force && key === panel.key && section.dataset.state === "ready") return;
   panel.controller?.abort();
   const controller = (panel.controller = new AbortController());
@@ -83,10 +89,9 @@ async function refresh(panel, force = false) {
 /* ---------- KPIs ---------- */
 
 async function loadKpis(signal) {
-  const [orders, customers] = await Promise.all([
-    rest("/analytics/orders/", filters(), signal),
-    rest("/analytics/customers/", filters(), signal),
-  ]);
+  const [orders, customers] = await Promise.all(
+    this.sources().map(([path, params]) => rest(path, params, signal)),
+  );
   return { orders, customers };
 }
 
@@ -121,45 +126,59 @@ function scopeText() {
 /* ---------- the panels ---------- */
 
 const CATEGORIES = ["/analytics/top-categories/", { limit: 100 }]; // every category, by revenue
-const behaviour = () => sharedRest("/analytics/purchase-behaviour/", filters());
+const behaviour = () => [["/analytics/purchase-behaviour/", filters()]];
+
+/** A panel's load drawn from its one source; `fetchShared` shares the answer between panels. */
+function fetchOne(signal) {
+  const [[path, params]] = this.sources();
+  return rest(path, params, signal);
+}
+function fetchShared() {
+  const [[path, params]] = this.sources();
+  return sharedRest(path, params);
+}
 
 const PANELS = [
-  { id: "kpis", request: filters, load: loadKpis, draw: drawKpis },
+  {
+    id: "kpis",
+    sources: () => [
+      ["/analytics/orders/", filters(), "orders"],
+      ["/analytics/customers/", filters(), "customers"],
+    ],
+    load: loadKpis, draw: drawKpis,
+  },
   {
     id: "trend",
-    request: () => ({ ...filters(), granularity: state.granularity }),
-    load(signal) { return rest("/analytics/revenue-trend/", this.request(), signal); },
-    isEmpty: (d) => d.points.length === 0, draw: drawTrend,
+    sources: () => [["/analytics/revenue-trend/", { ...filters(), granularity: state.granularity }]],
+    load: fetchOne, isEmpty: (d) => d.points.length === 0, draw: drawTrend,
   },
   {
     id: "top-products",
-    request: () => ({ ...filters(), by: state.topBy, limit: 10 }),
-    load(signal) { return rest("/analytics/top-products/", this.request(), signal); },
-    isEmpty: (d) => d.items.length === 0, draw: drawTopProducts,
+    sources: () => [["/analytics/top-products/", { ...filters(), by: state.topBy, limit: 10 }]],
+    load: fetchOne, isEmpty: (d) => d.items.length === 0, draw: drawTopProducts,
   },
   {
     id: "categories",
-    request: () => ({ ...CATEGORIES[1], ...filters() }),
-    load(signal) { return rest(CATEGORIES[0], this.request(), signal); },
+    sources: () => [[CATEGORIES[0], { ...CATEGORIES[1], ...filters() }]],
+    load: fetchOne,
     isEmpty: (d) => d.items.length === 0, draw: (c, d) => drawCategories(c, d, selectCategory),
   },
   {
-    id: "devices", request: filters, load: behaviour,
+    id: "devices", sources: behaviour, load: fetchShared,
     isEmpty: (d) => d.by_device_type.length === 0, draw: (c, d) => drawSegments(c, d.by_device_type),
   },
   {
-    id: "logins", request: filters, load: behaviour,
+    id: "logins", sources: behaviour, load: fetchShared,
     isEmpty: (d) => d.by_login_type.length === 0, draw: (c, d) => drawSegments(c, d.by_login_type),
   },
   {
-    id: "payments", request: filters, load: behaviour,
+    id: "payments", sources: behaviour, load: fetchShared,
     isEmpty: (d) => d.by_payment_method.length === 0, draw: drawPayments,
   },
   {
     id: "discounts",
-    request: filters,
-    load(signal) { return rest("/analytics/discount-impact/", this.request(), signal); },
-    isEmpty: (d) => d.levels.length === 0, draw: drawDiscounts,
+    sources: () => [["/analytics/discount-impact/", filters()]],
+    load: fetchOne, isEmpty: (d) => d.levels.length === 0, draw: drawDiscounts,
   },
 ];
 

@@ -4,7 +4,7 @@
  * Lifetime values are all-time by definition: the page's filters do not apply here.
  */
 
-import { ApiError, DASH, count, graphql, label, money, rest } from "./api.js";
+import { ApiError, DASH, count, graphql, label, money, rest, showDownloads } from "./api.js";
 
 const CUSTOMER_QUERY = `query Customer($id: String!) {
   customer(customerId: $id) {
@@ -97,11 +97,16 @@ export async function lookUp(customerId, setState) {
   }
 }
 
-/** Buttons for the top customers by lifetime value, each looking its customer up. */
+const TOP_CUSTOMERS = ["/analytics/customer-lifetime-value/", { limit: 5 }, "top customers"];
+
+/** Buttons for the top customers by lifetime value, each looking its customer up, and the
+ * link to download them as CSV (the lookup itself is GraphQL: no CSV). */
 export async function loadTopCustomers(setState) {
   const target = document.getElementById("top-customers");
+  const section = document.getElementById("customer");
+  showDownloads(section.querySelector(".downloads"), [TOP_CUSTOMERS], "Customer lookup");
   try {
-    const clv = await rest("/analytics/customer-lifetime-value/", { limit: 5 });
+    const clv = await rest(TOP_CUSTOMERS[0], TOP_CUSTOMERS[1]);
     target.replaceChildren(...clv.top.map((c) => {
       const button = element("button", `${c.customer_id} (${money(c.revenue)})`, "link");
       button.type = "button";
