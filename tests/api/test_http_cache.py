@@ -332,3 +332,31 @@ def test_a_version_probe_is_shared_only_by_requests_that_arrived_before_it_was_s
 def _bump_version(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM products WHERE false"))  # a write (of no row) all the same
+
+
+def test_csv_and_json_are_separate_entries_with_separate_tags(
+    engine: Engine, sample_csv: Path, cached: TestClient
+) -> None:
+    load_csv(sample_csv, engine)
+    url = "/analytics/top-categories/"
+    answers = {
+        "json": cached.get(url),
+        "format": cached.get(url, params={"format": "csv"}),
+        "accept": cached.get(url, headers={"Accept": "text/csv"}),
+    }
+    again = {
+        "json": cached.get(url),
+        "format": cached.get(url, params={"format": "csv"}),
+        "accept": cached.get(url, headers={"Accept": "text/csv"}),
+    }
+    assert _cache(cached.app).hits == 3  # type: ignore[arg-type]
+    for kind, response in answers.items():
+        assert response.status_code == 200
+        assert again[kind].content == response.content
+        assert again[kind].headers["content-type"] == response.headers["content-type"]
+        assert response.headers.get_list("vary") == ["Accept"]
+    assert answers["json"].headers["content-type"].startswith("application/json")
+    assert answers["format"].headers["content-type"].startswith("text/csv")
+    assert answers["accept"].content == answers["format"].content
+    assert answers["format"].headers["content-disposition"].endswith('top-categories.csv"')
+    assert len({response.headers["etag"] for response in answers.values()}) == 3
