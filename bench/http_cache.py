@@ -57,11 +57,11 @@ def postgres_pids(database_url: str) -> list[int]:
     """The bench server's postmaster and its children (backends, background workers)."""
     engine = create_engine(database_url)
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn:  # the backend lives as long as its connection
             backend = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+            postmaster = _parent(backend)
     finally:
         engine.dispose()
-    postmaster = _parent(backend)
     if postmaster is None:
         raise RuntimeError(f"no parent process found for backend {backend}")
     children = []

@@ -15,12 +15,13 @@ What it guarantees:
   `@cached`: a repeated request costs the version probe and a copy. Its memory is bounded by
   RESPONSE_CACHE_MAX_BYTES (bodies and headers counted); 0 turns it off. Each worker process has
   its own cache; they agree because they all key on the database's version.
-- Never stale after a commit: every request compares against a version read by a statement sent
-  after the request arrived (app/db/data_version.py shares one such probe between the requests
-  that arrive during the previous one's round trip), so a request that starts after a load's
-  commit sees the new version and can only match tags and entries made from the new data. (A
-  request that overlaps a commit may label new data with the old version; clients then
-  revalidate once more. Never the reverse.)
+- Never stale after a commit: a 304 or a cached answer is given only against a version read by
+  a statement sent after the request arrived (app/db/data_version.py shares one such probe
+  between the requests that arrive during the previous one's round trip), so a request that
+  starts after a load's commit can only match tags and entries made from the new data. A fresh
+  answer that is only labelled may carry a version up to a second old (no probe per request):
+  new data under an older tag at worst, which costs the client one more full answer, never an
+  old answer under a new tag.
 - Not cached and not tagged: error statuses, GraphQL answers with `errors`, streamed GraphQL
   answers, and any response whose route set its own `Cache-Control` (how a route opts out).
   When the version cannot be read (database down) the request passes through untouched, so the
@@ -43,7 +44,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
-from app.db.data_version import current_data_version
+from app.db.data_version import current_data_version, data_version_label
 
 log = logging.getLogger(__name__)
 
@@ -157,8 +158,12 @@ class HttpCacheMiddleware:
         if key is None or any(kind in accept for kind in STREAMED):
             await self.app(scope, receive, send)
             return
+        # Answering from the cache or with a 304 needs a version read after the request arrived;
+        # only labelling a fresh answer may use a recent one (app/db/data_version.py).
+        cached = self.cache.enabled and path.startswith(RESPONSE_CACHED_PREFIXES)
+        strict = cached or "if-none-match" in headers
         try:
-            version = await current_data_version()
+            version = await (current_data_version() if strict else data_version_label())
         except Exception as error:  # the route's own error handling answers
             log.debug("data version unavailable (%s): response not cached", error)
             await self.app(scope, receive, send)
@@ -173,7 +178,7 @@ class HttpCacheMiddleware:
                 await send({"type": "http.response.start", "status": 304, "headers": validators})
                 await send({"type": "http.response.body", "body": b""})
                 return
-        if not (self.cache.enabled and path.startswith(RESPONSE_CACHED_PREFIXES)):
+        if not cached:
             await self.app(scope, receive, _tagging(send, validators))
             return
         hit = self.cache.get(version, key)

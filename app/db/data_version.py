@@ -10,6 +10,13 @@ meanwhile waits for the *next* probe, which is sent as soon as the current one r
 sent after all of them arrived. Under load one probe serves every request that arrived during
 the previous round trip; an idle server pays one round trip per request, as before.
 
+Labelling a fresh answer needs less: any version read before the answer's own statements is
+safe, since the version only grows (a label may be older than the data, never newer: a client
+then revalidates once more for nothing, and is never told an old answer is current).
+`data_version_label()` reuses this process's latest probe while it is under a second old, so a
+route that only tags its answers (never answers from the cache or with a 304) costs no probe at
+all under load.
+
 The database's name is part of the value, so two databases (tests, or one dropped and created
 again) never share a version.
 """
@@ -17,9 +24,13 @@ again) never share a version.
 from __future__ import annotations
 
 import asyncio
+import time
 
 from app.db.async_reads import fetch_value
 
+# How old a probe's value may be to label an answer (see the module docstring): it bounds how
+# long after a commit fresh answers may still carry the previous version's tag.
+LABEL_MAX_AGE_S = 1.0
 VERSION_SQL = "SELECT current_database() || ':' || data_version FROM rollup_state"
 
 
@@ -30,6 +41,8 @@ class _LoopProbes:
         self.next: asyncio.Future[str] | None = None  # the probe not sent yet
         self.running = False
         self.task: asyncio.Task[None] | None = None  # held: the loop keeps only weak references
+        self.latest: str | None = None  # the latest value read, and when (time.monotonic())
+        self.latest_at = 0.0
 
 
 _probes: dict[asyncio.AbstractEventLoop, _LoopProbes] = {}
@@ -39,10 +52,7 @@ async def current_data_version() -> str:
     """The data version, read by a statement sent after this call began (see the module
     docstring). Raises the read's error (an `OperationalError` when the database is away)."""
     loop = asyncio.get_running_loop()
-    probes = _probes.get(loop)
-    if probes is None:
-        probes = _probes[loop] = _LoopProbes()
-        _forget_closed_loops()
+    probes = _loop_probes(loop)
     if probes.next is None:
         probes.next = loop.create_future()
     waiting = probes.next
@@ -51,6 +61,23 @@ async def current_data_version() -> str:
         probes.task = loop.create_task(_probe_until_nobody_waits(probes), name="data-version-probe")
     # shielded: a request that goes away must not cancel the answer the others wait for
     return await asyncio.shield(waiting)
+
+
+async def data_version_label() -> str:
+    """A data version safe to label an answer computed after this call: the latest probe's
+    value if it is under LABEL_MAX_AGE_S old, else a new probe's."""
+    probes = _loop_probes(asyncio.get_running_loop())
+    if probes.latest is not None and time.monotonic() - probes.latest_at < LABEL_MAX_AGE_S:
+        return probes.latest
+    return await current_data_version()
+
+
+def _loop_probes(loop: asyncio.AbstractEventLoop) -> _LoopProbes:
+    probes = _probes.get(loop)
+    if probes is None:
+        probes = _probes[loop] = _LoopProbes()
+        _forget_closed_loops()
+    return probes
 
 
 async def _probe_until_nobody_waits(probes: _LoopProbes) -> None:
@@ -67,7 +94,8 @@ async def _probe_until_nobody_waits(probes: _LoopProbes) -> None:
                     waiting.set_exception(LookupError("rollup_state holds no row"))
                     waiting.exception()
                 else:
-                    waiting.set_result(str(value))
+                    probes.latest, probes.latest_at = str(value), time.monotonic()
+                    waiting.set_result(probes.latest)
     finally:
         probes.running = False
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,12 @@ from sqlalchemy import Engine, text
 
 from app.api.http_cache import ResponseCache
 from app.config import Settings
+from app.db import data_version
 from app.db import engine as db_engine
 from app.db.async_reads import fetch_value, observe_statements
 from app.main import create_app
-from app.services.rollups import data_version, refresh_if_stale
+from app.services.rollups import data_version as stored_data_version
+from app.services.rollups import refresh_if_stale
 from loader.load import load_csv
 from tests.api.expected import Expected
 from tests.insights import expected as exp
@@ -110,7 +113,7 @@ def _graphql(client: TestClient, first: int = 5) -> Any:
 
 def _version(engine: Engine) -> int:
     with engine.connect() as conn:
-        return data_version(conn)
+        return stored_data_version(conn)
 
 
 # --- the data version ---
@@ -244,32 +247,49 @@ def test_the_cache_stays_within_its_memory_bound(engine: Engine, sample_csv: Pat
 
 
 def test_a_load_changes_every_etag_and_no_cached_answer_outlives_it(
-    engine: Engine, sample_csv: Path, cached: TestClient, uncached: TestClient, tmp_path: Path
+    engine: Engine,
+    sample_csv: Path,
+    uncached: TestClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """As served: one event loop (the client's lifespan), so routes that only label their
+    answers reuse the process's latest version probe for up to LABEL_MAX_AGE_S."""
+    monkeypatch.setattr(data_version, "LABEL_MAX_AGE_S", 0.5)
     half = tmp_path / "first_half.csv"
     _first_customers_half(sample_csv, half)
     load_csv(half, engine)
-    before = _snapshot(cached)
-    graphql_before = _graphql(cached)
-    assert _snapshot(cached) == before  # served again (from the cache for analytics)
-    assert _cache(cached.app).hits >= 10  # type: ignore[arg-type]
+    app = _app(response_cache_max_bytes=8 * 1024 * 1024)
+    with TestClient(app) as cached:
+        before = _snapshot(cached)
+        graphql_before = _graphql(cached)
+        assert _snapshot(cached) == before  # served again (from the cache for analytics)
+        assert _cache(app).hits >= 10
 
-    load_csv(sample_csv, engine)  # the other half of the customers arrives
-    after = _snapshot(cached)
-    for url in ROUTES:
-        assert after[url][0] != before[url][0], url  # every ETag changed
-        assert after[url][1] == uncached.get(url).json(), url  # and no answer is stale
-        assert cached.get(url, headers={"If-None-Match": before[url][0]}).status_code == 200
-    assert _graphql(cached) == _graphql(uncached) != graphql_before
-    full = Expected.from_csv(sample_csv)
-    assert after["/analytics/orders/"][1] == exp.orders_overview(full)
-    assert after["/analytics/purchase-behaviour/"][1] == exp.purchase_behaviour(full)
+        load_csv(sample_csv, engine)  # the other half of the customers arrives
+        after = _snapshot(cached)  # at once, before any label could catch up
+        for url in ROUTES:
+            assert after[url][1] == uncached.get(url).json(), url  # no answer is stale
+            revalidated = cached.get(url, headers={"If-None-Match": before[url][0]})
+            assert revalidated.status_code == 200, url  # no 304 for the old tag
+            if url.startswith(("/analytics", "/graphql")):  # cached routes: new tags at once
+                assert after[url][0] != before[url][0], url
+        assert _graphql(cached) == _graphql(uncached) != graphql_before
+        full = Expected.from_csv(sample_csv)
+        assert after["/analytics/orders/"][1] == exp.orders_overview(full)
+        assert after["/analytics/purchase-behaviour/"][1] == exp.purchase_behaviour(full)
+        time.sleep(0.6)  # labels catch up within LABEL_MAX_AGE_S: every tag has moved
+        settled = _snapshot(cached)
+        for url in ROUTES:
+            assert settled[url][0] != before[url][0], url
+            assert settled[url][1] == after[url][1], url
 
-    assert refresh_if_stale(engine) is not None  # the rollups change: tags move, answers hold
-    refreshed = _snapshot(cached)
-    for url in ROUTES:
-        assert refreshed[url][0] != after[url][0], url
-        assert refreshed[url][1] == after[url][1], url
+        assert refresh_if_stale(engine) is not None  # the rollups change: tags move, answers hold
+        time.sleep(0.6)
+        refreshed = _snapshot(cached)
+        for url in ROUTES:
+            assert refreshed[url][0] != settled[url][0], url
+            assert refreshed[url][1] == settled[url][1], url
 
 
 def test_metrics_count_hits_and_misses_and_the_switch_turns_everything_off(
@@ -360,3 +380,30 @@ def test_csv_and_json_are_separate_entries_with_separate_tags(
     assert answers["accept"].content == answers["format"].content
     assert answers["format"].headers["content-disposition"].endswith('top-categories.csv"')
     assert len({response.headers["etag"] for response in answers.values()}) == 3
+
+
+def test_a_label_reuses_a_recent_probe_and_never_one_older_than_its_limit(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(data_version, "LABEL_MAX_AGE_S", 0.3)
+    sent: list[str] = []
+
+    async def counted(sql: str) -> Any:
+        sent.append(sql)
+        return await fetch_value(sql)
+
+    monkeypatch.setattr(data_version, "fetch_value", counted)
+
+    async def scenario() -> list[str]:
+        values = [await data_version.current_data_version()]
+        values += [await data_version.data_version_label() for _ in range(5)]  # no probe
+        await asyncio.to_thread(_bump_version, engine)
+        values.append(await data_version.current_data_version())  # strict: probes
+        await asyncio.sleep(0.35)
+        values.append(await data_version.data_version_label())  # too old to reuse: probes
+        return values
+
+    values = asyncio.run(scenario())
+    assert len(sent) == 3
+    assert len(set(values[:6])) == 1
+    assert values[6] == values[7] != values[0]
