@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +40,6 @@ import orjson
 from cachetools import LRUCache
 from fastapi import FastAPI
 from starlette.datastructures import Headers
-from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
@@ -55,6 +54,8 @@ RESPONSE_CACHED_PREFIXES = ("/analytics", "/graphql")
 GRAPHQL_PATH = "/graphql"
 # Accept types that ask GraphQL for a streamed answer (multipart or server-sent events).
 STREAMED = ("multipart/mixed", "text/event-stream")
+# Paths whose route is remembered for labelling 304s and hits (LRU; a few hundred KB at most).
+ROUTES_REMEMBERED = 4096
 # Counted per cache entry on top of body and headers (the key, the objects holding them).
 ENTRY_OVERHEAD_BYTES = 256
 
@@ -129,10 +130,11 @@ class HttpCacheMiddleware:
         cache: ResponseCache,
         max_age_s: int,
         app_version: str,
-        routes: Sequence[BaseRoute] = (),
     ) -> None:
         self.app = app
-        self.routes = routes
+        # Path → the route that answered it last: answers given here (304s, hits) carry it in
+        # the scope as routing would, so metrics and access logs label them by route template.
+        self._routes_by_path: LRUCache[str, Any] = LRUCache(maxsize=ROUTES_REMEMBERED)
         self.cache = cache
         self.app_version = app_version
         self.validator_headers = (
@@ -180,6 +182,7 @@ class HttpCacheMiddleware:
                 return
         if not cached:
             await self.app(scope, receive, _tagging(send, validators))
+            self._remember_route(scope)
             return
         hit = self.cache.get(version, key)
         if hit is not None:
@@ -187,6 +190,7 @@ class HttpCacheMiddleware:
             await _send_whole(send, hit.status, (*hit.headers, *validators), hit.body)
             return
         status, app_headers, body = await _buffered(self.app, scope, receive)
+        self._remember_route(scope)
         if (
             status == 200
             and not _has(app_headers, b"cache-control")
@@ -198,12 +202,14 @@ class HttpCacheMiddleware:
         await _send_whole(send, status, app_headers, body)
 
     def _name_route(self, scope: Scope) -> None:
-        """Put the route that would have answered in the scope, as routing does: request
-        metrics and access logs label answers given here by their route template too."""
-        for route in self.routes:
-            if route.matches(scope)[0] == Match.FULL:
-                scope["route"] = route
-                return
+        route = self._routes_by_path.get(scope["path"])
+        if route is not None:
+            scope["route"] = route
+
+    def _remember_route(self, scope: Scope) -> None:
+        route = scope.get("route")
+        if route is not None:
+            self._routes_by_path[scope["path"]] = route
 
     def _etag(self, version: str, key: RequestKey) -> bytes:
         path, query, accept = key
@@ -227,7 +233,6 @@ def install_http_cache(app: FastAPI, settings: Settings, app_version: str) -> Re
         cache=cache,
         max_age_s=settings.http_cache_max_age_s,
         app_version=app_version,
-        routes=app.router.routes,
     )
     return cache
 

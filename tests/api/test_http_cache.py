@@ -297,8 +297,12 @@ def test_metrics_count_hits_and_misses_and_the_switch_turns_everything_off(
 ) -> None:
     load_csv(sample_csv, engine)
     for _ in range(3):
-        cached.get("/analytics/customers/")
+        etag = cached.get("/analytics/customers/").headers["etag"]
+    cached.get("/analytics/customers/", headers={"If-None-Match": etag})
     metrics = cached.get("/metrics").text
+    # hits and 304s are labelled by their route template, as computed answers are
+    assert 'route="/analytics/customers/",status="200"} 3.0' in metrics
+    assert 'route="/analytics/customers/",status="304"} 1.0' in metrics
     assert "http_response_cache_hits_total 2.0" in metrics
     assert "http_response_cache_misses_total 1.0" in metrics
     assert "http_response_cache_entries 1.0" in metrics
