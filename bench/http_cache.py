@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import statistics
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -172,19 +175,22 @@ def measure(
     return results
 
 
-def dashboard_reloads(base: str, pids: Sequence[int], reloads: int) -> dict[str, float]:
-    """A first visit, then `reloads` reloads: medians of requests, bytes and server CPU."""
+def dashboard_reloads(
+    base: str, pids: Sequence[int], log_path: Path, reloads: int
+) -> dict[str, float]:
+    """A first visit, then `reloads` reloads: medians of what the server answered (from its
+    JSON access log: requests, 304s, body bytes), the bytes the browser received (headers
+    included) and the server's CPU (app and PostgreSQL)."""
     from playwright.sync_api import Request, sync_playwright
 
+    stats: dict[str, list[float]] = {
+        key: [] for key in ("requests", "304s", "body_bytes", "transferred", "cpu_ms")
+    }
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_context().new_page()
         page.goto(f"{base}/dashboard")
         page.wait_for_load_state("networkidle")
-        counts: list[int] = []
-        transferred: list[int] = []
-        statuses_304: list[int] = []
-        cpu: list[float] = []
         for _ in range(reloads):
             seen: list[Request] = []
 
@@ -192,25 +198,30 @@ def dashboard_reloads(base: str, pids: Sequence[int], reloads: int) -> dict[str,
                 seen.append(request)
 
             page.on("requestfinished", finished)
+            log_from = log_path.stat().st_size
             before = cpu_seconds(pids)
             page.reload()
             page.wait_for_load_state("networkidle")
-            cpu.append(cpu_seconds(pids) - before)
+            stats["cpu_ms"].append((cpu_seconds(pids) - before) * 1000)
             page.remove_listener("requestfinished", finished)
+            answered = _access_lines(log_path, log_from)
+            stats["requests"].append(len(answered))
+            stats["304s"].append(sum(line["status"] == 304 for line in answered))
+            stats["body_bytes"].append(sum(line["response_bytes"] for line in answered))
             sizes = [request.sizes() for request in seen]
-            counts.append(len(seen))
-            transferred.append(
+            stats["transferred"].append(
                 sum(size["responseBodySize"] + size["responseHeadersSize"] for size in sizes)
             )
-            responses = [request.response() for request in seen]
-            statuses_304.append(sum(r is not None and r.status == 304 for r in responses))
         browser.close()
-    return {
-        "requests": statistics.median(counts),
-        "304s": statistics.median(statuses_304),
-        "bytes": statistics.median(transferred),
-        "cpu_ms": statistics.median(cpu) * 1000,
-    }
+    return {key: statistics.median(values) for key, values in stats.items()}
+
+
+def _access_lines(log_path: Path, offset: int) -> list[dict[str, Any]]:
+    with log_path.open("rb") as log:
+        log.seek(offset)
+        lines = log.read().decode().splitlines()
+    entries = [json.loads(line) for line in lines if line.startswith("{")]
+    return [entry for entry in entries if entry.get("logger") == "app.access"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -239,7 +250,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             results = measure(ports, requests, pg, args)
             reload_stats = {
                 name: dashboard_reloads(
-                    f"http://{HOST}:{ports[name]}", [processes[name].pid, *pg], args.reloads
+                    f"http://{HOST}:{ports[name]}",
+                    [processes[name].pid, *pg],
+                    OUT_DIR / f"http_cache_{name}.log",
+                    args.reloads,
                 )
                 for name in ("off", "on")
             }
@@ -271,14 +285,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         ratio = results[other].rate / results[base_label].rate
         console.print(f"{other} / {base_label} (same run): {ratio:.2f}x", highlight=False)
     reload_table = Table(title=f"dashboard reload after a first visit, median of {args.reloads}")
-    for column in ("server", "requests", "304s", "bytes", "server CPU ms (app+PG)"):
+    columns = ("server", "requests", "304s", "body bytes", "bytes received", "CPU ms (app+PG)")
+    for column in columns:
         reload_table.add_column(column, justify="left" if column == "server" else "right")
     for name, stats in reload_stats.items():
         reload_table.add_row(
             f"cache {name}",
             f"{stats['requests']:.0f}",
             f"{stats['304s']:.0f}",
-            f"{stats['bytes']:,.0f}",
+            f"{stats['body_bytes']:,.0f}",
+            f"{stats['transferred']:,.0f}",
             f"{stats['cpu_ms']:.0f}",
         )
     console.print(reload_table)
