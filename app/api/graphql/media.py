@@ -18,20 +18,10 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
+from app.api.negotiation import quality
+
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-_WILDCARDS = ("application/*", "*/*")
-
-
-def _quality(parameters: str) -> float:
-    for parameter in parameters.split(";"):
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "q":
-            try:
-                return min(max(float(value.strip()), 0.0), 1.0)
-            except ValueError:
-                return 0.0
-    return 1.0
 
 
 def response_media_type(accept: str) -> str:
@@ -43,19 +33,10 @@ def response_media_type(accept: str) -> str:
     (the spec lets a server answer JSON rather than 406 there, which is what clients got before).
     Costs one substring test for the Accept headers of clients that do not know the new type.
     """
-    lowered = accept.lower()
-    if GRAPHQL_RESPONSE not in lowered:
+    if GRAPHQL_RESPONSE not in accept.lower():
         return JSON
-    named: dict[str, float] = {}
-    for item in lowered.split(","):
-        media_type, _, parameters = item.partition(";")
-        media_type = media_type.strip()
-        named[media_type] = max(named.get(media_type, 0.0), _quality(parameters))
-    graphql_response = named.get(GRAPHQL_RESPONSE, 0.0)
-    json = named.get(JSON)
-    if json is None:
-        json = max((named.get(wildcard, 0.0) for wildcard in _WILDCARDS), default=0.0)
-    return GRAPHQL_RESPONSE if graphql_response > 0 and graphql_response >= json else JSON
+    graphql_response = quality(accept, GRAPHQL_RESPONSE)
+    return GRAPHQL_RESPONSE if 0 < graphql_response >= quality(accept, JSON) else JSON
 
 
 def _internal(error: GraphQLError) -> bool:

@@ -35,6 +35,7 @@ from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from app.api.negotiation import quality
 from app.api.rest.csv_table import CsvTable
 
 CSV_MEDIA_TYPE = "text/csv"
@@ -50,39 +51,9 @@ class ResponseFormat(StrEnum):
     CSV = "csv"
 
 
-def _quality(accept: str, media_type: str) -> float:
-    """The q-value `accept` gives `media_type`: that of its most specific matching range."""
-    main = media_type.split("/", 1)[0]
-    best_specificity, quality = -1, 0.0
-    for entry in accept.split(","):
-        media_range, *parameters = (part.strip() for part in entry.split(";"))
-        media_range = media_range.lower()
-        if media_range == media_type:
-            specificity = 2
-        elif media_range == f"{main}/*":
-            specificity = 1
-        elif media_range == "*/*":
-            specificity = 0
-        else:
-            continue
-        q = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if specificity > best_specificity:
-            best_specificity, quality = specificity, q
-    return quality
-
-
 def prefers_csv(accept: str | None) -> bool:
     """True when `accept` ranks text/csv above application/json; a tie keeps JSON (the default)."""
-    if not accept:
-        return False
-    return _quality(accept, CSV_MEDIA_TYPE) > _quality(accept, JSON_MEDIA_TYPE)
+    return quality(accept, CSV_MEDIA_TYPE) > quality(accept, JSON_MEDIA_TYPE)
 
 
 async def negotiate_representation(  # async: no thread hop for a pure check
