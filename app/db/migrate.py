@@ -1,4 +1,10 @@
-"""Bring a schema up to date with the Alembic migrations (used by the loader and `serve`)."""
+"""Bring a schema up to date with the Alembic migrations (used by the loader and `serve`).
+
+Migrations run under a transaction-level advisory lock (`MIGRATION_LOCK_KEY`), taken before
+Alembic reads the schema's revision: processes or machines that start at once (workers, replicas
+of a service, a loader beside `serve`) migrate one after the other, and every one after the first
+finds the schema at head and does nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,16 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# pg_advisory_xact_lock key: "migrate" in ASCII, fixed so every process agrees on it.
+MIGRATION_LOCK_KEY = 0x6D696772617465
+
+
+def lock_for_migrations(connection: Connection) -> None:
+    """Wait for any other migration of this database to commit (released at transaction end)."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
 
 
 def alembic_config() -> Config:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from app.db.migrate import lock_for_migrations
 from app.db.models import Base
 
 config = context.config
@@ -16,6 +17,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         context.configure(connection=connection, target_metadata=target_metadata)
         with context.begin_transaction():
+            lock_for_migrations(connection)
             context.run_migrations()
         return
 
@@ -25,6 +27,7 @@ def run_migrations_online() -> None:
     with engine.connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata)
         with context.begin_transaction():
+            lock_for_migrations(conn)
             context.run_migrations()
     engine.dispose()
 
