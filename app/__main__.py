@@ -7,19 +7,22 @@ fresh clone to a running API.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import Engine, text
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db.engine import get_engine
 from app.db.migrate import upgrade_to_head
 from app.logging import configure_logging
+from app.metrics import prepare_multiprocess_metrics
 
 cli = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
 log = logging.getLogger("app")
@@ -70,9 +73,17 @@ def serve(
     demo: Annotated[
         bool, typer.Option(help="If the CSV cannot be found, load synthetic data instead")
     ] = False,
+    workers: Annotated[
+        str | None,
+        typer.Option(
+            help="Worker processes: a number, or 'auto' for one per CPU (default: WORKERS, 1)"
+        ),
+    ] = None,
 ) -> None:
     """Migrate, load if empty, then serve the REST API (/docs) and GraphQL (/graphql)."""
     settings = get_settings()
+    if workers is not None:
+        settings = settings.model_copy(update={"workers": _worker_count(workers)})
     configure_logging(settings.log_level)
     console = Console(soft_wrap=True)  # long paths and messages stay on one line
     engine = get_engine()
@@ -89,15 +100,29 @@ def serve(
         f"Serving on {base}\n  REST (Swagger): {base}/docs\n  GraphQL (GraphiQL): {base}/graphql"
         f"\n  dashboard: {base}/dashboard\n  health: {base}/health"
     )
-    # One process: the embedded PostgreSQL started above lives exactly as long as the server.
+    if settings.workers > 1:
+        # The workers are new processes: they use the database resolved here (the embedded
+        # server this process started lives as long as this process), and report each other
+        # on /metrics.
+        os.environ["DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+        prepare_multiprocess_metrics()
+        console.print(f"  workers: {settings.workers}")
     # access_log=False: the app writes its own JSON access log line (with the request id).
     uvicorn.run(
         "app.main:app",
         host=host,
         port=port,
+        workers=settings.workers,
         log_level=settings.log_level.lower(),
         access_log=False,
     )
+
+
+def _worker_count(value: str) -> int:
+    try:
+        return Settings(workers=value).workers  # validated as WORKERS is
+    except ValidationError:
+        raise typer.BadParameter(f"{value!r}: a whole number of at least 1, or 'auto'") from None
 
 
 def _refresh_rollups(engine: Engine, console: Console) -> None:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_DATASET_URL = "https://raw.githubusercontent.com/Data-Epic/database-fundamentals/main/data/ecommerce_dataset.csv"
+
+
+def _workers(value: Any) -> Any:
+    """`auto` (any case) is the machine's CPU count; anything else must be a whole number."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return os.cpu_count() or 1
+    return value
 
 
 class Settings(BaseSettings):
@@ -63,6 +71,10 @@ class Settings(BaseSettings):
 
     api_default_page_size: int = Field(default=50, ge=1)
     api_max_page_size: int = Field(default=500, ge=1)
+    # Worker processes of `python -m app serve` (a number, or "auto": one per CPU). With more
+    # than one, the workers share the database URL `serve` resolved (the embedded server it
+    # started, if any) and /metrics reports all of them (app/metrics.py).
+    workers: Annotated[int, BeforeValidator(_workers), Field(ge=1)] = 1
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"

@@ -21,7 +21,7 @@ from app.api.rest.errors import install_error_handlers, use_problem_json_in_open
 from app.config import Settings, get_settings
 from app.db.async_reads import close_read_pool, open_read_pool
 from app.db.engine import dispose_engine
-from app.metrics import ResponseCacheCollector
+from app.metrics import ResponseCacheCollector, start_publishing, stop_publishing
 from app.observability import install_operations
 from app.services.rollups import RollupRefresher
 from app.web import api_docs, dashboard
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             refresher = RollupRefresher(settings.rollup_refresh_interval_s)
             refresher.start()
         app.state.rollup_refresher = refresher
+        publisher = start_publishing(app.state.metrics)  # several workers: their own values
         # Everything imported so far lives as long as the process: keep it out of the cyclic
         # garbage collector's scans, and collect young objects less often (fewer pauses under
         # load; a request's objects are freed by reference counting anyway).
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if refresher is not None:
             await refresher.stop()
+        await stop_publishing(app.state.metrics, publisher)
         await close_read_pool()
         dispose_engine()  # connections close on shutdown
 
@@ -97,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Request ids, access log, /metrics, /ready, CORS and the body size limit.
     metrics = install_operations(app, settings)
     if metrics is not None:
-        metrics.registry.register(ResponseCacheCollector(response_cache))
+        metrics.add_per_process_collector(ResponseCacheCollector(response_cache))
 
     @app.get("/", tags=["health"], summary="Where to go from here")
     def index() -> dict[str, Any]:

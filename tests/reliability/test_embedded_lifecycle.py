@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -49,17 +50,32 @@ def _wait_for(condition, seconds: float, what: str) -> None:  # type: ignore[no-
         time.sleep(0.1)
 
 
-def _serve(pgdata: Path, port: int) -> subprocess.Popen[str]:
+def _serve(pgdata: Path, port: int, workers: int = 1) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(EMBEDDED_PGDATA=str(pgdata), ROLLUP_REFRESH_INTERVAL_S="0")
     return subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--no-load", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "serve",
+            "--no-load",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=env,
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def _worker_pids(port: int) -> set[str]:
+    metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    return set(re.findall(r'^http_response_cache_bytes\{pid="(\d+)"\}', metrics, re.MULTILINE))
 
 
 def _healthy(port: int) -> bool:
@@ -86,19 +102,25 @@ def pgdata(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return pgdata
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize(
+    ("stop_signal", "workers"),
+    [(signal.SIGTERM, 1), (signal.SIGINT, 1), (signal.SIGTERM, 2), (signal.SIGINT, 2)],
+    ids=["SIGTERM", "SIGINT", "SIGTERM-2-workers", "SIGINT-2-workers"],
+)
 def test_serve_stops_its_embedded_server_when_stopped(
-    pgdata: Path, stop_signal: signal.Signals
+    pgdata: Path, stop_signal: signal.Signals, workers: int
 ) -> None:
     # A handle list left by a process that died without cleaning up (killed, or an old version).
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     (pgdata / HANDLES).write_text(json.dumps([dead.pid]))
     port = _free_port()
-    serve = _serve(pgdata, port)
+    serve = _serve(pgdata, port, workers)
     try:
         _wait_for(lambda: _healthy(port) or serve.poll() is not None, 120, "serve to answer")
         assert serve.poll() is None, serve.communicate()[0]
+        if workers > 1:  # every worker answers, from the one embedded server
+            _wait_for(lambda: len(_worker_pids(port)) == workers, 30, "both workers' metrics")
         postmaster = _postmaster_pid(pgdata)
         assert postmaster is not None and _alive(postmaster)
         assert json.loads((pgdata / HANDLES).read_text()) == [serve.pid]  # the dead pid pruned
