@@ -1,0 +1,180 @@
+"""Workers and ASGI servers benchmark (not a test): bench.graphql's three scenarios on uvicorn and
+granian, with one and two worker processes, in one run.
+
+One freshly loaded database of 51,290 synthetic rows (bench.synth), four servers over it started
+side by side (uvicorn with 1 and 2 workers, granian with 1 and 2; the response cache off, as in
+bench.graphql; multiprocess metrics on for two workers, as `python -m app serve --workers 2`
+runs). Every (server, scenario) window is measured in `--rounds` interleaved rounds; the table
+gives medians. CPU per request sums every process of the server (parent and workers) and
+PostgreSQL's, from /proc.
+
+    python -m bench.scaleout --duration 4 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.graphql import (
+    OUT_DIR,
+    REPO_ROOT,
+    Result,
+    check_answers,
+    dataset,
+    drive,
+    load,
+    scenarios,
+)
+from bench.http import HOST, free_port, wait_until_up
+from bench.http_cache import cpu_seconds, postgres_pids
+from bench.pg import bench_server
+
+SCENARIOS = ("graphql-nested", "graphql-flat", "rest-customer")
+SERVERS = {  # name -> (server, workers)
+    "uvicorn x1": ("uvicorn", 1),
+    "uvicorn x2": ("uvicorn", 2),
+    "granian x1": ("granian", 1),
+    "granian x2": ("granian", 2),
+}
+
+
+def command(server: str, workers: int, port: int) -> list[str]:
+    if server == "uvicorn":
+        return [
+            *(sys.executable, "-m", "uvicorn", "app.main:app", "--host", HOST),
+            *("--port", str(port), "--workers", str(workers)),
+            *("--log-level", "warning", "--no-access-log"),
+        ]
+    return [
+        *(sys.executable, "-m", "granian", "--interface", "asgi", "--host", HOST),
+        *("--port", str(port), "--workers", str(workers), "--log-level", "warning"),
+        "app.main:app",
+    ]
+
+
+def start(name: str, database_url: str) -> tuple[subprocess.Popen[bytes], int]:
+    server, workers = SERVERS[name]
+    port = free_port()
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "RESPONSE_CACHE_MAX_BYTES": "0",
+    }
+    if workers > 1:
+        env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-metrics-")
+    log_path = OUT_DIR / f"scaleout_{name.replace(' ', '_')}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command(server, workers, port), cwd=REPO_ROOT, env=env, stdout=log, stderr=log
+        )
+    return process, wait_until_up(process, port, "/health", f"; see {log_path}")
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and its descendants (the server's workers), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+    tree, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+def measure(
+    servers: dict[str, tuple[subprocess.Popen[bytes], int]],
+    requests: dict[str, list[bytes]],
+    pg: list[int],
+    args: argparse.Namespace,
+) -> dict[tuple[str, str], Result]:
+    results = {(s, c): Result(name=f"{s}: {c}") for s in servers for c in SCENARIOS}
+    for round_number in range(1, args.rounds + 1):
+        for name, (process, port) in servers.items():
+            pids = process_tree(process.pid) + pg
+            for scenario in SCENARIOS:
+                warmup = args.warmup if round_number == 1 else 0.5
+                asyncio.run(drive(port, requests[scenario], args.connections, 0, warmup))
+                before = cpu_seconds(pids)
+                window = asyncio.run(
+                    drive(port, requests[scenario], args.connections, 0, args.duration)
+                )
+                window.server_cpu = cpu_seconds(pids) - before
+                results[(name, scenario)].add_round(window)
+                print(f"round {round_number}, {name}, {scenario}: {window.rate:,.0f} req/s")
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.scaleout", description=__doc__)
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("--duration", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+    console = Console(width=None if sys.stdout.isatty() else 150)
+    csv_path = dataset(args.seed, console)
+    with bench_server() as server, server.fresh_database() as url:
+        customer_ids = load(url, csv_path)
+        requests = scenarios(customer_ids)
+        pg = postgres_pids(url)
+        running: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+        try:
+            for name in SERVERS:
+                running[name] = start(name, url)
+                check_answers(running[name][1], {k: requests[k] for k in SCENARIOS})
+            results = measure(running, requests, pg, args)
+        finally:
+            for process, _ in running.values():
+                process.terminate()
+                process.wait(timeout=30)
+    table = Table(title=f"{args.connections} connections, median of {args.rounds} windows each")
+    for column in ("server", "scenario", "req/s", "p99 ms", "CPU ms/req (all)", "failed"):
+        table.add_column(column, justify="left" if column in ("server", "scenario") else "right")
+    for (name, scenario), result in results.items():
+        cpu = result.cpu_per_request_ms
+        table.add_row(
+            name,
+            scenario,
+            f"{result.rate:,.0f}",
+            f"{result.percentile(0.99):.1f}",
+            "" if cpu is None else f"{cpu:.2f}",
+            str(result.failures),
+        )
+    console.print(table)
+    for kind in ("uvicorn", "granian"):
+        for scenario in SCENARIOS:
+            one = results[(f"{kind} x1", scenario)].rate
+            two = results[(f"{kind} x2", scenario)].rate
+            console.print(f"{kind} 2 workers / 1 worker, {scenario}: {two / one:.2f}x")
+    for scenario in SCENARIOS:
+        for workers in (1, 2):
+            ratio = (
+                results[(f"granian x{workers}", scenario)].rate
+                / results[(f"uvicorn x{workers}", scenario)].rate
+            )
+            console.print(f"granian / uvicorn, {workers} worker(s), {scenario}: {ratio:.2f}x")
+    console.print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs")
+    return 1 if any(r.failures for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
