@@ -43,6 +43,10 @@ class Settings(BaseSettings):
         default=PUBLIC_DATASET_URL, description="Downloaded when the default CSV is missing."
     )
 
+    # Streaming replicas of DATABASE_URL (comma-separated URLs; empty: none). The loader's
+    # --wait-for-replicas waits for them to replay its commit.
+    database_replica_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout_s: float = Field(default=2.0, gt=0)
@@ -92,7 +96,7 @@ class Settings(BaseSettings):
     # Prometheus text format at /metrics (needs prometheus-client; absent without it).
     metrics_enabled: bool = True
 
-    @field_validator("cors_allow_origins", mode="before")
+    @field_validator("cors_allow_origins", "database_replica_urls", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
 
 from app.config import get_settings
@@ -16,6 +17,7 @@ from app.db.url import resolve_database_url
 from app.logging import configure_logging
 from loader.load import LoadRefused, load_csv
 from loader.read import CsvFileError
+from loader.replicas import wait_for_replicas
 from loader.report import LoadProgress, print_summary
 from loader.source import SourceError
 
@@ -48,6 +50,15 @@ def main(
             "running app does it in the background).",
         ),
     ] = False,
+    wait_for_replicas: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SECONDS",
+            help="After the load, wait up to SECONDS for every replica in DATABASE_REPLICA_URLS "
+            "to replay it (exit code 1 if one has not).",
+            min=0,
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log each step with its duration.")
@@ -94,6 +105,29 @@ def main(
         if engine is not None:
             engine.dispose()  # the CLI can run in-process (tests, scripts): close what it opened
     print_summary(summary, out)
+    if wait_for_replicas is not None and summary.commit_lsn:
+        _wait_for_replicas(
+            settings.database_replica_urls, summary.commit_lsn, wait_for_replicas, out
+        )
+
+
+def _wait_for_replicas(urls: list[str], lsn: str, seconds: float, out: Console) -> None:
+    if not urls:
+        out.print("no replicas to wait for (DATABASE_REPLICA_URLS is empty)")
+        return
+    late = False
+    for state in wait_for_replicas(urls, lsn, seconds):
+        name = make_url(state.url).render_as_string(hide_password=True)
+        if not state.standby:
+            out.print(f"{name}: not a standby (promoted, or a primary): not waited for")
+        elif state.replayed:
+            out.print(f"{name}: has replayed the load (at {state.position})")
+        else:
+            late = True
+            where = f"unreachable: {state.error}" if state.error else f"at {state.position}"
+            out.print(f"[red]{name}: has not replayed {lsn} within {seconds:g} s[/] ({where})")
+    if late:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

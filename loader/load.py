@@ -54,6 +54,9 @@ class LoadSummary:
     rejected_report: Path | None = None
     seconds: float = 0.0
     committed: bool = False
+    # The primary's WAL position once the load committed: a replica that has replayed up to it
+    # holds the load (`python -m loader --wait-for-replicas`).
+    commit_lsn: str | None = None
     rollups: str = "unchanged"  # "refreshed", "stale" (left to the app's refresher) or "unchanged"
 
 
@@ -141,6 +144,8 @@ def load_csv(
                 raise LoadRefused(summary)  # leaving the block rolls everything back
             _derive(conn, summary, spellings, progress, refresh_rollups)
         summary.committed = True
+        with engine.connect() as conn:
+            summary.commit_lsn = str(conn.exec_driver_sql(statements.CURRENT_WAL_LSN).scalar_one())
     finally:
         report.close()
         summary.rejected_report = rejected_report if summary.error_count else None

@@ -81,6 +81,8 @@ def print_summary(summary: LoadSummary, console: Console) -> None:
                 name, f"{change.inserted:,}", f"{change.updated:,}", f"{change.total_after:,}"
             )
         console.print(tables)
+    if summary.commit_lsn:
+        console.print(f"committed at WAL position {summary.commit_lsn}")
     if summary.committed and summary.rollups in ROLLUP_NOTES:
         console.print(ROLLUP_NOTES[summary.rollups])
     if summary.errors:

@@ -278,3 +278,9 @@ SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM products),
 """
 
 ANALYZE_TABLES = "ANALYZE customers, products, orders, order_items"
+
+
+# After the load's commit: a WAL position at or past its commit record. The insert position, not
+# pg_current_wal_lsn() (the write position): with synchronous_commit off the commit record may
+# still be in the WAL buffers, before the write position.
+CURRENT_WAL_LSN = "SELECT pg_current_wal_insert_lsn()::text"
