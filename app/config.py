@@ -43,9 +43,14 @@ class Settings(BaseSettings):
         default=PUBLIC_DATASET_URL, description="Downloaded when the default CSV is missing."
     )
 
-    # Streaming replicas of DATABASE_URL (comma-separated URLs; empty: none). The loader's
-    # --wait-for-replicas waits for them to replay its commit.
+    # Streaming replicas of DATABASE_URL (comma-separated URLs; empty: none): the API's reads go
+    # to them; the loader's --wait-for-replicas waits for them to replay its commit.
     database_replica_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # A replica further behind the primary than this is not read from (app/db/read_targets.py).
+    db_replica_max_lag_s: float = Field(default=5.0, gt=0)
+    db_replica_probe_interval_s: float = Field(default=1.0, gt=0)
+    # With no usable replica: read from the primary (true) or answer 503 (false).
+    db_read_fallback_to_primary: bool = True
 
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)

@@ -16,12 +16,18 @@ from fastapi import FastAPI
 
 from app.api.graphql import graphql_router
 from app.api.http_cache import install_http_cache
+from app.api.read_routing import install_read_routing, monitoring
 from app.api.rest import analytics, customers, health, insights, orders, products
 from app.api.rest.errors import install_error_handlers, use_problem_json_in_openapi
 from app.config import Settings, get_settings
 from app.db.async_reads import close_read_pool, open_read_pool
 from app.db.engine import dispose_engine
-from app.metrics import ResponseCacheCollector, start_publishing, stop_publishing
+from app.metrics import (
+    ReadTargetCollector,
+    ResponseCacheCollector,
+    start_publishing,
+    stop_publishing,
+)
 from app.observability import install_operations
 from app.services.rollups import RollupRefresher
 from app.web import api_docs, dashboard
@@ -70,7 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 50, 100)
-        yield
+        async with monitoring(app.state.replica_monitor):
+            yield
         if refresher is not None:
             await refresher.stop()
         await stop_publishing(app.state.metrics, publisher)
@@ -96,10 +103,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_docs.router)
     # ETags, 304s and the response cache: inside the operations middleware added next.
     response_cache = install_http_cache(app, settings, VERSION)
+    # Replicas: one server per request, outside the cache so its version probe reads that server.
+    replica_monitor = install_read_routing(app, settings)
     # Request ids, access log, /metrics, /ready, CORS and the body size limit.
     metrics = install_operations(app, settings)
     if metrics is not None:
         metrics.add_per_process_collector(ResponseCacheCollector(response_cache))
+        if replica_monitor is not None:
+            metrics.add_per_process_collector(ReadTargetCollector(replica_monitor))
 
     @app.get("/", tags=["health"], summary="Where to go from here")
     def index() -> dict[str, Any]:

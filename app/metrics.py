@@ -126,34 +126,42 @@ class _Mirror:
     def __init__(self, prom: Any) -> None:
         self.prom = prom
         self._metrics: dict[str, Any] = {}
-        self._counted: dict[str, float] = {}
+        self._counted: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
 
     def write(self, families: Iterable[Any]) -> None:
         for family in families:
             for sample in family.samples:
-                if sample.labels:
-                    continue  # the per-process collectors have none
+                labels = tuple(sorted(sample.labels))
                 if family.type == "counter" and sample.name.endswith("_total"):
-                    counter = self._metric(family, "counter")
-                    increase = sample.value - self._counted.get(family.name, 0.0)
+                    counter = self._metric(family, "counter", labels, sample.labels)
+                    key = (family.name, tuple(sorted(sample.labels.items())))
+                    increase = sample.value - self._counted.get(key, 0.0)
                     if increase > 0:
                         counter.inc(increase)
-                        self._counted[family.name] = sample.value
+                        self._counted[key] = sample.value
                 elif family.type == "gauge":
-                    self._metric(family, "gauge").set(sample.value)
+                    self._metric(family, "gauge", labels, sample.labels).set(sample.value)
 
-    def _metric(self, family: Any, kind: str) -> Any:
+    def _metric(
+        self, family: Any, kind: str, labelnames: tuple[str, ...], labels: dict[str, str]
+    ) -> Any:
         metric = self._metrics.get(family.name)
         if metric is None:
             registry = self.prom.CollectorRegistry()  # only the shared files are exposed
             if kind == "counter":
-                metric = self.prom.Counter(family.name, family.documentation, registry=registry)
+                metric = self.prom.Counter(
+                    family.name, family.documentation, labelnames, registry=registry
+                )
             else:
                 metric = self.prom.Gauge(
-                    family.name, family.documentation, registry=registry, multiprocess_mode="all"
+                    family.name,
+                    family.documentation,
+                    labelnames,
+                    registry=registry,
+                    multiprocess_mode="all",
                 )
             self._metrics[family.name] = metric
-        return metric
+        return metric.labels(**labels) if labels else metric
 
 
 def prepare_multiprocess_metrics() -> Path:
@@ -251,6 +259,45 @@ class _PoolCollector:
             if pools:
                 family.add_metric([], float(sum(read(pool) for pool in pools)))
             yield family
+
+
+class ReadTargetCollector:
+    """Reads per target (the primary, each replica) and each replica's lag, from the replica
+    monitor (app/db/read_targets.py) of this worker."""
+
+    def __init__(self, monitor: Any) -> None:
+        self.monitor = monitor
+
+    def describe(self) -> Iterable[Any]:
+        return []
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        reads = CounterMetricFamily(
+            "db_reads", "Requests routed to each read target.", labels=["target"]
+        )
+        reads.add_metric(["primary"], self.monitor.primary_reads)
+        lag = GaugeMetricFamily(
+            "db_replica_lag_seconds",
+            "Seconds each replica was behind the primary at the last probe (-1: unknown).",
+            labels=["replica"],
+        )
+        usable = GaugeMetricFamily(
+            "db_replica_usable", "1 when the replica is read from.", labels=["replica"]
+        )
+        for replica in self.monitor.replicas:
+            reads.add_metric([replica.name], replica.reads)
+            lag.add_metric([replica.name], -1.0 if replica.lag_s is None else replica.lag_s)
+            usable.add_metric([replica.name], 1.0 if replica.usable else 0.0)
+        yield reads
+        yield lag
+        yield usable
+        yield CounterMetricFamily(
+            "db_read_retries",
+            "Requests run again on the primary after a replica failed.",
+            self.monitor.retries,
+        )
 
 
 class ResponseCacheCollector:

@@ -301,10 +301,24 @@ class BodySizeLimitMiddleware:
 # --- routes ---
 
 
+class ReplicaOut(BaseModel):
+    name: str = Field(examples=["replica-0"])
+    url: str = Field(description="Its URL, password hidden.")
+    state: str = Field(
+        description="ok (read from), lagging, down, promoted, or unknown (not probed yet).",
+        examples=["ok"],
+    )
+    lag_s: float | None = Field(description="Seconds behind the primary at the last probe.")
+    error: str | None = Field(description="Why it is down, when it is.")
+
+
 class ReadyOut(BaseModel):
     status: str = Field(examples=["ready"])
     schema_revision: str = Field(
         description="The database's Alembic revision (the latest migration).", examples=["0002"]
+    )
+    replicas: list[ReplicaOut] = Field(
+        default_factory=list, description="The read replicas (DATABASE_REPLICA_URLS)."
     )
 
 
@@ -330,11 +344,13 @@ def operations_router(metrics: Metrics | None) -> APIRouter:
         summary="Readiness: database reachable and migrated",
         responses=problem_responses(),
     )
-    def ready() -> Any:
+    def ready(request: Request) -> Any:
         """200 when the database answers and its schema is at the latest migration; else 503.
 
         Connection failures and pool exhaustion are 503 `database-unavailable` problems (as on
         every route); a reachable database with an old or missing schema is a 503 `not-ready`.
+        With read replicas, each is listed with its state; when none is fit and reads may not
+        fall back to the primary (DB_READ_FALLBACK_TO_PRIMARY=false), it is a 503 `not-ready`.
         """
         with db_engine.get_engine().connect() as conn:
             try:
@@ -348,7 +364,17 @@ def operations_router(metrics: Metrics | None) -> APIRouter:
                 f"The database schema is at {sorted(revisions) or 'no revision'}, not at the "
                 "latest migration: run `python -m app migrate`."
             )
-        return ReadyOut(status="ready", schema_revision=",".join(sorted(revisions)))
+        monitor = getattr(request.app.state, "replica_monitor", None)
+        targets = [] if monitor is None else monitor.replicas
+        replicas = [replica.describe() for replica in targets]
+        stranded = monitor is not None and not monitor.fallback_to_primary
+        if stranded and not any(replica.usable for replica in targets):
+            return _not_ready("No read replica is fit, and reads may not use the primary.")
+        return ReadyOut(
+            status="ready",
+            schema_revision=",".join(sorted(revisions)),
+            replicas=[ReplicaOut(**replica) for replica in replicas],
+        )
 
     if metrics is not None:
 

@@ -155,7 +155,7 @@ class HttpCacheMiddleware:
             key = (path, scope["query_string"], accept)
         elif method == "POST" and path == GRAPHQL_PATH and self.cache.enabled:
             body = await _read_body(receive)
-            receive = _replay(body, receive)
+            receive = replay_body(body, receive)
             key = _graphql_post_key(body, headers.get("content-type", ""), accept)
         if key is None or any(kind in accept for kind in STREAMED):
             await self.app(scope, receive, send)
@@ -352,7 +352,7 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _replay(body: bytes, receive: Receive) -> Callable[[], Awaitable[Message]]:
+def replay_body(body: bytes, receive: Receive) -> Callable[[], Awaitable[Message]]:
     """A `receive` that hands the app the body already read, then defers to the server."""
     sent = False
 

@@ -45,8 +45,9 @@ from functools import partial
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import asyncpg
+from sqlalchemy import make_url
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
@@ -56,6 +57,8 @@ from sqlalchemy.util import await_, greenlet_spawn
 from app.config import get_settings
 from app.db import engine as db_engine
 from app.db.read_pool import ReadPool
+from app.db.read_targets import ReplicaTarget, current_target, report_failure
+from app.db.url import normalize_url
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -163,18 +166,20 @@ def _translate(error: BaseException, sql: str | None) -> BaseException:
 
 
 class _LoopPool:
-    """The pool of one long-lived event loop, for the engine the app points at."""
+    """The pools of one long-lived event loop: the primary's, for the engine the app points
+    at, and one per read replica (app/db/read_targets.py)."""
 
     def __init__(self) -> None:
         self.pool: ReadPool | None = None
         self.engine: Engine | None = None
+        self.replica_pools: dict[str, ReadPool] = {}
 
 
 _loop_pools: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
 _statement_observers: list[Callable[[str, Mapping[str, Any]], None]] = []
 
 
-def _connect_arguments() -> dict[str, Any]:
+def _connect_arguments(url: URL | None = None) -> dict[str, Any]:
     """asyncpg's connect() arguments for the database the app's engine points at.
 
     The URL goes to asyncpg as a libpq-style DSN, which asyncpg parses itself (host and port,
@@ -184,7 +189,7 @@ def _connect_arguments() -> dict[str, Any]:
     `options`, whose `-c name=value` pairs become server settings.
     """
     settings = get_settings()
-    url = db_engine.get_engine().url
+    url = url or db_engine.get_engine().url
     query = {k: v for k, v in url.query.items() if k not in ("connect_timeout", "options")}
     server_settings = dict(_settings_in_options(url.query.get("options")))
     if "application_name" not in query:
@@ -230,13 +235,28 @@ def _pool_for(entry: _LoopPool) -> ReadPool:
     return entry.pool
 
 
+def _replica_pool_for(entry: _LoopPool, target: ReplicaTarget) -> ReadPool:
+    pool = entry.replica_pools.get(target.url)
+    if pool is None:
+        settings = get_settings()
+        arguments = _connect_arguments(make_url(normalize_url(target.url)))
+        pool = entry.replica_pools[target.url] = ReadPool(
+            partial(asyncpg.connect, **arguments, record_class=Row),
+            max_size=settings.db_pool_size + settings.db_max_overflow,
+        )
+    return pool
+
+
 async def _acquire() -> tuple[asyncpg.Connection, ReadPool | None]:
-    """A connection, and the pool to give it back to: this loop's pool if it has one, else a
-    fresh connection (None: close it after use)."""
+    """A connection to this request's target (app/db/read_targets.py: a replica, or the
+    primary), and the pool to give it back to: this loop's pool if it has one, else a fresh
+    connection (None: close it after use)."""
+    target = current_target()
     entry = _loop_pools.get(asyncio.get_running_loop())
     if entry is None:
-        return await asyncpg.connect(**_connect_arguments(), record_class=Row), None
-    pool = _pool_for(entry)
+        url = None if target is None else make_url(normalize_url(target.url))
+        return await asyncpg.connect(**_connect_arguments(url), record_class=Row), None
+    pool = _pool_for(entry) if target is None else _replica_pool_for(entry, target)
     return await pool.acquire(get_settings().db_pool_timeout_s), pool
 
 
@@ -274,12 +294,15 @@ async def open_read_pool() -> None:
 async def close_read_pool() -> None:
     """Close the running loop's pool (lifespan shutdown): waits briefly for calls in flight."""
     entry = _loop_pools.pop(asyncio.get_running_loop(), None)
-    if entry is None or entry.pool is None:
+    if entry is None:
         return
-    try:
-        await asyncio.wait_for(entry.pool.close(), timeout=10)
-    except TimeoutError:
-        entry.pool.terminate()
+    for pool in [entry.pool, *entry.replica_pools.values()]:
+        if pool is None:
+            continue
+        try:
+            await asyncio.wait_for(pool.close(), timeout=10)
+        except TimeoutError:
+            pool.terminate()
 
 
 @contextlib.contextmanager
@@ -325,6 +348,7 @@ class AsyncReadSession:
         except BaseException as error:
             if not isinstance(error, asyncpg.PostgresError):
                 self._reusable = False
+            report_failure(error)
             translated = _translate(error, sql)
             if translated is error:
                 raise
@@ -371,22 +395,30 @@ async def run_read(
 
 
 async def fetch_value(sql: str) -> Any:
-    """The first column of the first row of `sql` (a constant statement without parameters), on
-    the same connections as `run_read`, stale-connection retry and error translation included.
+    """The first column of `fetch_row(sql)`, or None when there is no row."""
+    row = await fetch_row(sql)
+    return None if row is None else row[0]
+
+
+async def fetch_row(sql: str) -> Row | None:
+    """The first row of `sql` (a constant statement without parameters), on the same
+    connections as `run_read` (this request's target), stale-connection retry and error
+    translation included.
 
     For the app's own bookkeeping reads (the data version the HTTP cache checks before each
-    request): they skip the greenlet and the statement observers, so tests that count a
-    request's statements see only what its services sent."""
+    request, the replicas' probes): they skip the greenlet and the statement observers, so
+    tests that count a request's statements see only what its services sent."""
     session = AsyncReadSession()
     try:
         rows = await session._first_fetch(sql, [])
     except BaseException as error:
         if not isinstance(error, asyncpg.PostgresError):
             session._reusable = False
+        report_failure(error)
         translated = _translate(error, sql)
         if translated is error:
             raise
         raise translated from error
     finally:
         await session.close()
-    return rows[0][0] if rows else None
+    return rows[0] if rows else None

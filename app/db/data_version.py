@@ -27,6 +27,7 @@ import asyncio
 import time
 
 from app.db.async_reads import fetch_value
+from app.db.read_targets import current_target
 
 # How old a probe's value may be to label an answer (see the module docstring): it bounds how
 # long after a commit fresh answers may still carry the previous version's tag.
@@ -45,7 +46,9 @@ class _LoopProbes:
         self.latest_at = 0.0
 
 
-_probes: dict[asyncio.AbstractEventLoop, _LoopProbes] = {}
+# Per event loop and read target (a replica's URL, None for the primary): a version read on one
+# server says nothing about another's data.
+_probes: dict[tuple[asyncio.AbstractEventLoop, str | None], _LoopProbes] = {}
 
 
 async def current_data_version() -> str:
@@ -73,9 +76,11 @@ async def data_version_label() -> str:
 
 
 def _loop_probes(loop: asyncio.AbstractEventLoop) -> _LoopProbes:
-    probes = _probes.get(loop)
+    target = current_target()
+    key = (loop, None if target is None else target.url)
+    probes = _probes.get(key)
     if probes is None:
-        probes = _probes[loop] = _LoopProbes()
+        probes = _probes[key] = _LoopProbes()
         _forget_closed_loops()
     return probes
 
@@ -102,5 +107,5 @@ async def _probe_until_nobody_waits(probes: _LoopProbes) -> None:
 
 def _forget_closed_loops() -> None:
     """Drop the probes of loops that closed (tests run many short-lived loops)."""
-    for other in [other for other in _probes if other.is_closed()]:
-        del _probes[other]
+    for key in [key for key in _probes if key[0].is_closed()]:
+        del _probes[key]

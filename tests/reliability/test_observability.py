@@ -133,7 +133,11 @@ def test_ready_when_reachable_and_migrated(
 ) -> None:
     response = on_engine(loaded_engine).get("/ready")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "schema_revision": ",".join(_head_revisions())}
+    assert response.json() == {
+        "status": "ready",
+        "schema_revision": ",".join(_head_revisions()),
+        "replicas": [],  # none configured
+    }
 
 
 def test_ready_is_503_when_the_database_is_down(

@@ -1,0 +1,113 @@
+"""Read routing: each request reads one server, a replica when one is fit (app/db/read_targets.py).
+
+Installed only when DATABASE_REPLICA_URLS names replicas. It sits outside the HTTP cache, so the
+cache's data version probe reads the request's own server. A request routed to a replica is
+answered only once it has run whole: if a read failed there for the replica's own reasons
+(`report_failure`), its answer is thrown away and the request runs again, once, on the primary
+(its body replayed), so a dying or lagging replica costs a retry, never an error. With no usable
+replica the request reads the primary, or (DB_READ_FALLBACK_TO_PRIMARY=false) is answered 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.http_cache import replay_body
+from app.api.rest.errors import problem_response
+from app.config import Settings
+from app.db.read_targets import ReplicaMonitor, reading_from
+
+log = logging.getLogger(__name__)
+# Routes that never read the API's data: served without choosing a server.
+UNROUTED_PREFIXES = ("/health", "/ready", "/metrics", "/docs", "/redoc", "/dashboard")
+
+
+class ReadRoutingMiddleware:
+    def __init__(self, app: ASGIApp, *, monitor: ReplicaMonitor) -> None:
+        self.app = app
+        self.monitor = monitor
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(UNROUTED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        target = self.monitor.choose()
+        if target is None:
+            if not self.monitor.fallback_to_primary:
+                detail = "No read replica is fit to answer and reads may not use the primary."
+                await problem_response(503, detail, headers={"Retry-After": "1"})(
+                    scope, receive, send
+                )
+                return
+            with reading_from(None):
+                await self.app(scope, receive, send)
+            return
+        body = await _read_all(receive)
+        messages: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            messages.append(message)
+
+        with reading_from(target) as read:
+            await self.app(scope, replay_body(body, receive), keep)
+        if not read.failed:
+            for message in messages:
+                await send(message)
+            return
+        self.monitor.retries += 1
+        self.monitor.primary_reads += 1
+        with reading_from(None):
+            await self.app(scope, replay_body(body, receive), send)
+
+
+async def _read_all(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def install_read_routing(app: FastAPI, settings: Settings) -> ReplicaMonitor | None:
+    """Add the middleware when replicas are configured (after the HTTP cache's, so outside it);
+    the monitor is also `app.state.replica_monitor`."""
+    if not settings.database_replica_urls:
+        app.state.replica_monitor = None
+        return None
+    monitor = ReplicaMonitor.from_urls(
+        settings.database_replica_urls,
+        max_lag_s=settings.db_replica_max_lag_s,
+        interval_s=settings.db_replica_probe_interval_s,
+        fallback=settings.db_read_fallback_to_primary,
+    )
+    app.add_middleware(ReadRoutingMiddleware, monitor=monitor)
+    app.state.replica_monitor = monitor
+    return monitor
+
+
+@contextlib.asynccontextmanager
+async def monitoring(monitor: ReplicaMonitor | None) -> AsyncIterator[None]:
+    """Probe the replicas for as long as the app runs (its lifespan); the first probe is done
+    before the app serves, so the first requests already know which replicas are fit."""
+    if monitor is None:
+        yield
+        return
+    with contextlib.suppress(Exception):
+        await monitor.probe()
+    task = asyncio.get_running_loop().create_task(monitor.run(), name="replica-monitor")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
