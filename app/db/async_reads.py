@@ -184,13 +184,17 @@ def _connect_arguments(url: URL | None = None) -> dict[str, Any]:
 
     The URL goes to asyncpg as a libpq-style DSN, which asyncpg parses itself (host and port,
     a socket directory in `host=`, `sslmode` and the other `ssl*` parameters,
-    `target_session_attrs`, ...; any other parameter becomes a server setting). Two libpq-only
+    `target_session_attrs`, ...; any other parameter becomes a server setting; several hosts,
+    as comma-separated lists or as libpq's repeated `host=`/`port=` keys). Two libpq-only
     parameters are taken out first: `connect_timeout` (DB_CONNECT_TIMEOUT_S applies) and
     `options`, whose `-c name=value` pairs become server settings.
     """
     settings = get_settings()
     url = url or db_engine.get_engine().url
     query = {k: v for k, v in url.query.items() if k not in ("connect_timeout", "options")}
+    for key in ("host", "port"):  # libpq's repeated keys: asyncpg would keep only the last one
+        if isinstance(query.get(key), tuple):
+            query[key] = ",".join(query[key])
     server_settings = dict(_settings_in_options(url.query.get("options")))
     if "application_name" not in query:
         server_settings.setdefault("application_name", db_engine.APPLICATION_NAME)
