@@ -1,12 +1,13 @@
-"""Workers and ASGI servers benchmark (not a test): bench.graphql's three scenarios on uvicorn and
-granian, with one and two worker processes, in one run.
+"""Scale-out benchmark (not a test): bench.graphql's three scenarios on uvicorn and granian, with one
+and two worker processes, and with reads on a replica, in one run.
 
-One freshly loaded database of 51,290 synthetic rows (bench.synth), four servers over it started
-side by side (uvicorn with 1 and 2 workers, granian with 1 and 2; the response cache off, as in
-bench.graphql; multiprocess metrics on for two workers, as `python -m app serve --workers 2`
-runs). Every (server, scenario) window is measured in `--rounds` interleaved rounds; the table
-gives medians. CPU per request sums every process of the server (parent and workers) and
-PostgreSQL's, from /proc.
+One primary with a streaming replica (bench/replication.py), 51,290 synthetic rows (bench.synth)
+loaded into the primary, five servers started side by side: uvicorn with 1 and 2 workers, granian
+with 1 and 2, all reading the primary, and uvicorn with 1 worker reading the replica
+(DATABASE_REPLICA_URLS). The response cache is off, as in bench.graphql; multiprocess metrics are
+on for two workers, as `python -m app serve --workers 2` runs them. Every (server, scenario) window
+is measured in `--rounds` interleaved rounds; the table gives medians. CPU per request sums every
+process of the server (parent and workers) and of both PostgreSQL servers, from /proc.
 
     python -m bench.scaleout --duration 4 --rounds 3
 """
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import create_engine, text
 
 from bench.graphql import (
     OUT_DIR,
@@ -36,15 +38,17 @@ from bench.graphql import (
     scenarios,
 )
 from bench.http import HOST, free_port, wait_until_up
-from bench.http_cache import cpu_seconds, postgres_pids
-from bench.pg import bench_server
+from bench.http_cache import cpu_seconds
+from bench.replication import Cluster
 
 SCENARIOS = ("graphql-nested", "graphql-flat", "rest-customer")
-SERVERS = {  # name -> (server, workers)
-    "uvicorn x1": ("uvicorn", 1),
-    "uvicorn x2": ("uvicorn", 2),
-    "granian x1": ("granian", 1),
-    "granian x2": ("granian", 2),
+DATABASE = "ecommerce_db"
+SERVERS = {  # name -> (server, workers, reads from the replica)
+    "uvicorn x1": ("uvicorn", 1, False),
+    "uvicorn x2": ("uvicorn", 2, False),
+    "granian x1": ("granian", 1, False),
+    "granian x2": ("granian", 2, False),
+    "uvicorn x1, replica": ("uvicorn", 1, True),
 }
 
 
@@ -62,13 +66,15 @@ def command(server: str, workers: int, port: int) -> list[str]:
     ]
 
 
-def start(name: str, database_url: str) -> tuple[subprocess.Popen[bytes], int]:
-    server, workers = SERVERS[name]
+def start(name: str, cluster: Cluster) -> tuple[subprocess.Popen[bytes], int]:
+    server, workers, on_replica = SERVERS[name]
     port = free_port()
     env = os.environ | {
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": cluster.primary.url(DATABASE),
         "RESPONSE_CACHE_MAX_BYTES": "0",
     }
+    if on_replica:
+        env["DATABASE_REPLICA_URLS"] = cluster.replica.url(DATABASE)
     if workers > 1:
         env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-metrics-")
     log_path = OUT_DIR / f"scaleout_{name.replace(' ', '_')}.log"
@@ -132,20 +138,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 150)
     csv_path = dataset(args.seed, console)
-    with bench_server() as server, server.fresh_database() as url:
-        customer_ids = load(url, csv_path)
+    cluster = Cluster().start()
+    running: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+    try:
+        admin = create_engine(cluster.primary.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {DATABASE}"))
+        admin.dispose()
+        customer_ids = load(cluster.primary.url(DATABASE), csv_path)
+        cluster.wait_replayed(DATABASE)
         requests = scenarios(customer_ids)
-        pg = postgres_pids(url)
-        running: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
-        try:
-            for name in SERVERS:
-                running[name] = start(name, url)
-                check_answers(running[name][1], {k: requests[k] for k in SCENARIOS})
-            results = measure(running, requests, pg, args)
-        finally:
-            for process, _ in running.values():
-                process.terminate()
-                process.wait(timeout=30)
+        pg = process_tree(cluster.postmaster(cluster.primary))
+        pg += process_tree(cluster.postmaster(cluster.replica))
+        for name in SERVERS:
+            running[name] = start(name, cluster)
+            check_answers(running[name][1], {k: requests[k] for k in SCENARIOS})
+        results = measure(running, requests, pg, args)
+    finally:
+        for process, _ in running.values():
+            process.terminate()
+            process.wait(timeout=30)
+        cluster.stop()
     table = Table(title=f"{args.connections} connections, median of {args.rounds} windows each")
     for column in ("server", "scenario", "req/s", "p99 ms", "CPU ms/req (all)", "failed"):
         table.add_column(column, justify="left" if column in ("server", "scenario") else "right")
@@ -166,6 +179,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             two = results[(f"{kind} x2", scenario)].rate
             console.print(f"{kind} 2 workers / 1 worker, {scenario}: {two / one:.2f}x")
     for scenario in SCENARIOS:
+        primary = results[("uvicorn x1", scenario)].cpu_per_request_ms
+        replica = results[("uvicorn x1, replica", scenario)].cpu_per_request_ms
+        if primary and replica:
+            console.print(f"replica routing, CPU per request, {scenario}: {replica / primary:.2f}x")
         for workers in (1, 2):
             ratio = (
                 results[(f"granian x{workers}", scenario)].rate

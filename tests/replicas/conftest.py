@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.replicas.cluster import Cluster
+from bench.replication import Cluster
 
 
 @pytest.fixture(scope="session")

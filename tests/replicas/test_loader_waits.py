@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from tests.replicas.cluster import Cluster
+from bench.replication import Cluster
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

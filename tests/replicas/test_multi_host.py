@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import make_url
 
 from app.db.async_reads import _connect_arguments
-from tests.replicas.cluster import Cluster
+from bench.replication import Cluster
 
 
 async def _in_recovery(url: str) -> bool:

@@ -18,9 +18,9 @@ from app.db import engine as db_engine
 from app.db.engine import make_engine
 from app.db.read_targets import ReplicaMonitor
 from app.main import create_app
+from bench.replication import Cluster
 from loader.load import load_csv
 from loader.replicas import wait_for_replicas
-from tests.replicas.cluster import Cluster
 
 DATABASE = "routing_db"
 NEW_CUSTOMER = "990000777"

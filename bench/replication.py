@@ -1,5 +1,6 @@
-"""A real primary and a hot-standby streaming replica for tests, from the PostgreSQL binaries the
-embedded package ships (`pg_basebackup -R -X stream`): no mock of replication anywhere.
+"""A real primary and a hot-standby streaming replica, for the tests (tests/replicas/) and the
+scale-out benchmark, from the PostgreSQL binaries the embedded package ships
+(`pg_basebackup -R -X stream`): no mock of replication anywhere.
 
 Both listen on a Unix socket in a temporary directory (no port clashes between test runs). As
 root, PostgreSQL runs as the embedded package's `pgserver` user, which refuses to run as root.
@@ -116,6 +117,23 @@ class Cluster:
                 time.sleep(0.1)
         finally:
             engine.dispose()
+
+    def wait_replayed(self, database: str, timeout_s: float = 120) -> None:
+        """Until the replica has replayed everything the primary has written so far."""
+        from loader.replicas import wait_for_replicas
+
+        engine = create_engine(self.primary.url(database))
+        try:
+            with engine.connect() as conn:
+                lsn = conn.execute(text("SELECT pg_current_wal_insert_lsn()::text")).scalar_one()
+        finally:
+            engine.dispose()
+        [state] = wait_for_replicas([self.replica.url(database)], lsn, timeout_s)
+        if not state.replayed:
+            raise TimeoutError(f"the replica did not replay {lsn} in {timeout_s} s")
+
+    def postmaster(self, node: Node) -> int:
+        return int((node.data / "postmaster.pid").read_text().split()[0])
 
     def stop(self) -> None:
         for node in (self.replica, self.primary):
