@@ -1,5 +1,5 @@
-"""Scale-out benchmark (not a test): bench.graphql's three scenarios on uvicorn and granian, with one
-and two worker processes, and with reads on a replica, in one run.
+"""Scale-out benchmark (not a test): bench.graphql's three scenarios on uvicorn and granian, with
+one and two worker processes, and with reads on a replica, in one run.
 
 One primary with a streaming replica (bench/replication.py), 51,290 synthetic rows (bench.synth)
 loaded into the primary, five servers started side by side: uvicorn with 1 and 2 workers, granian
