@@ -100,6 +100,9 @@ class Cluster:
     def start_node(self, node: Node) -> None:
         self._run(binaries() / "pg_ctl", "-D", node.data, "-l", node.data / "log", "-w", "start")
 
+    def promote(self, node: Node) -> None:
+        self._run(binaries() / "pg_ctl", "-D", node.data, "-w", "promote")
+
     def stop_node(self, node: Node, mode: str = "fast") -> None:
         self._run(binaries() / "pg_ctl", "-D", node.data, "-m", mode, "-w", "stop")
 

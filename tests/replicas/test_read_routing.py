@@ -167,3 +167,30 @@ def test_a_replica_stopped_under_traffic_costs_a_retry_not_an_error(
         stopper.cancel()
         cluster.start_node(cluster.replica)
         cluster.wait_streaming()
+
+
+def test_a_promoted_replica_is_no_longer_read(sample_csv: Path) -> None:
+    """A cluster of its own: promotion cannot be undone."""
+    cluster = Cluster().start()
+    try:
+        admin = create_engine(cluster.primary.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {DATABASE}"))
+        admin.dispose()
+        engine = make_engine(cluster.primary.url(DATABASE))
+        load_csv(sample_csv, engine)
+        cluster.wait_replayed(DATABASE)
+        db_engine.set_engine(engine)
+        with TestClient(_app(cluster)) as client:
+            replica = _monitor(client).replicas[0]
+            _wait(lambda: replica.state == "ok", 10, "the replica to be found fit")
+            cluster.promote(cluster.replica)
+            _wait(lambda: replica.state == "promoted", 10, "the promotion to be noticed")
+            reads = replica.reads
+            assert client.get("/customers/?limit=5").status_code == 200
+            assert replica.reads == reads  # the primary answered
+            states = [r["state"] for r in client.get("/ready").json()["replicas"]]
+            assert states == ["promoted"]
+        engine.dispose()
+    finally:
+        cluster.stop()
