@@ -10,10 +10,12 @@ A migrated template database is built once; tests that load data get a fresh cop
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import os
 import shutil
 import tempfile
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,20 +35,51 @@ os.environ.setdefault("RESPONSE_CACHE_MAX_BYTES", "0")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = Path(os.environ.get("ECOMMERCE_SAMPLES_DIR", REPO_ROOT.parent / "shared" / "data"))
+SAMPLE_NAME = "ecommerce_sample_original.csv"
+SPREADSHEET_NAME = "ecommerce_sample_spreadsheet.csv"
 TEMPLATE_DB = "ecom_test_template"
 _db_counter = itertools.count()
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(present: object, message: str) -> None:
+    """Skip the test when something it needs is missing, except in CI (`CI=true`), where the
+    missing thing fails it: a check must never stop running there unnoticed."""
+    if present:
+        return
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: a missing prerequisite fails the run)", pytrace=False)
+    pytest.skip(message)
+
+
+def import_or_require(module: str, why: str) -> types.ModuleType:
+    """`pytest.importorskip` that fails in CI instead of skipping (usable at module level)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        if IN_CI:
+            pytest.fail(f"{module} is not installed: {why} (CI=true)", pytrace=False)
+        pytest.skip(f"{module} is not installed: {why}", allow_module_level=True)
+
+
+def _sample_dirs() -> list[Path]:
+    """Where the samples are looked for: beside ECOMMERCE_CSV, then ECOMMERCE_SAMPLES_DIR (by
+    default shared/data beside the clone)."""
+    env = os.environ.get("ECOMMERCE_CSV")
+    return list(dict.fromkeys([*([Path(env).parent] if env else []), SAMPLES_DIR]))
 
 
 def real_sample_path() -> Path:
-    """The real published-format sample: ECOMMERCE_CSV if it is a file, else shared/data."""
+    """The real published-format sample: ECOMMERCE_CSV when set (even to a missing file: a typo
+    must not quietly pick another file), else the one in the samples folder."""
     env = os.environ.get("ECOMMERCE_CSV")
-    if env and Path(env).is_file():
-        return Path(env)
-    return SAMPLES_DIR / "ecommerce_sample_original.csv"
+    return Path(env) if env else SAMPLES_DIR / SAMPLE_NAME
 
 
 def spreadsheet_sample_path() -> Path:
-    return SAMPLES_DIR / "ecommerce_sample_spreadsheet.csv"
+    """The spreadsheet re-save of the sample: beside ECOMMERCE_CSV, else in the samples folder."""
+    candidates = [directory / SPREADSHEET_NAME for directory in _sample_dirs()]
+    return next((path for path in candidates if path.is_file()), candidates[-1])
 
 
 @pytest.fixture(scope="session")
@@ -146,8 +179,18 @@ def empty_engine(new_database) -> Engine:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def sample_csv() -> Path:
     path = real_sample_path()
-    if not path.is_file():
-        pytest.skip(f"real sample not found at {path} (set ECOMMERCE_CSV or ECOMMERCE_SAMPLES_DIR)")
+    require(
+        path.is_file(),
+        f"real sample not found at {path} (set ECOMMERCE_CSV or ECOMMERCE_SAMPLES_DIR)",
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def spreadsheet_csv() -> Path:
+    path = spreadsheet_sample_path()
+    where = " or ".join(str(directory) for directory in _sample_dirs())
+    require(path.is_file(), f"spreadsheet sample {SPREADSHEET_NAME} not found in {where}")
     return path
 
 
