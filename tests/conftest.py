@@ -25,6 +25,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from app.db.engine import make_engine
 from app.db.migrate import upgrade_to_head
 from app.db.url import normalize_url
+from tests.api.expected import Expected
 
 # The app's background rollup refresher would race the tests that hold rollups stale on purpose;
 # the tests that exercise it turn it on explicitly (tests/loader/test_rollup_refresh.py).
@@ -184,6 +185,12 @@ def sample_csv() -> Path:
         f"real sample not found at {path} (set ECOMMERCE_CSV or ECOMMERCE_SAMPLES_DIR)",
     )
     return path
+
+
+@pytest.fixture(scope="session")
+def expected(sample_csv: Path) -> Expected:
+    """What the API must answer for the real sample, computed by pandas from the CSV alone."""
+    return Expected.from_csv(sample_csv)
 
 
 @pytest.fixture(scope="session")
