@@ -202,6 +202,19 @@ def spreadsheet_csv() -> Path:
 
 
 @pytest.fixture(scope="session")
+def multi_item_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic file in the published format (the product's generator) where about a third
+    of the orders have several items, some of them spread over the file, and later items often
+    disagree with the first on priority, payment or aging: the real sample has none of those."""
+    # The tests' one import of the generator for this file (it may move into the product).
+    from bench.synth import Quirks, generate
+
+    quirks = Quirks(adjacent_item=0.25, distant_item=0.15, item_disagrees=0.5)
+    path = tmp_path_factory.mktemp("multi_item") / "multi_item.csv"
+    return generate(path, 1_500, seed=2_018, quirks=quirks)
+
+
+@pytest.fixture(scope="session")
 def loaded_engine(new_database, sample_csv: Path) -> Engine:  # type: ignore[no-untyped-def]
     """One database holding the real published-format sample, shared by read-only tests."""
     from loader.load import load_csv
