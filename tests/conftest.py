@@ -10,10 +10,12 @@ A migrated template database is built once; tests that load data get a fresh cop
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import os
 import shutil
 import tempfile
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from app.db.engine import make_engine
 from app.db.migrate import upgrade_to_head
 from app.db.url import normalize_url
+from tests.api.expected import Expected
 
 # The app's background rollup refresher would race the tests that hold rollups stale on purpose;
 # the tests that exercise it turn it on explicitly (tests/loader/test_rollup_refresh.py).
@@ -33,20 +36,51 @@ os.environ.setdefault("RESPONSE_CACHE_MAX_BYTES", "0")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = Path(os.environ.get("ECOMMERCE_SAMPLES_DIR", REPO_ROOT.parent / "shared" / "data"))
+SAMPLE_NAME = "ecommerce_sample_original.csv"
+SPREADSHEET_NAME = "ecommerce_sample_spreadsheet.csv"
 TEMPLATE_DB = "ecom_test_template"
 _db_counter = itertools.count()
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(present: object, message: str) -> None:
+    """Skip the test when something it needs is missing, except in CI (`CI=true`), where the
+    missing thing fails it: a check must never stop running there unnoticed."""
+    if present:
+        return
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: a missing prerequisite fails the run)", pytrace=False)
+    pytest.skip(message)
+
+
+def import_or_require(module: str, why: str) -> types.ModuleType:
+    """`pytest.importorskip` that fails in CI instead of skipping (usable at module level)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        if IN_CI:
+            pytest.fail(f"{module} is not installed: {why} (CI=true)", pytrace=False)
+        pytest.skip(f"{module} is not installed: {why}", allow_module_level=True)
+
+
+def _sample_dirs() -> list[Path]:
+    """Where the samples are looked for: beside ECOMMERCE_CSV, then ECOMMERCE_SAMPLES_DIR (by
+    default shared/data beside the clone)."""
+    env = os.environ.get("ECOMMERCE_CSV")
+    return list(dict.fromkeys([*([Path(env).parent] if env else []), SAMPLES_DIR]))
 
 
 def real_sample_path() -> Path:
-    """The real published-format sample: ECOMMERCE_CSV if it is a file, else shared/data."""
+    """The real published-format sample: ECOMMERCE_CSV when set (even to a missing file: a typo
+    must not quietly pick another file), else the one in the samples folder."""
     env = os.environ.get("ECOMMERCE_CSV")
-    if env and Path(env).is_file():
-        return Path(env)
-    return SAMPLES_DIR / "ecommerce_sample_original.csv"
+    return Path(env) if env else SAMPLES_DIR / SAMPLE_NAME
 
 
 def spreadsheet_sample_path() -> Path:
-    return SAMPLES_DIR / "ecommerce_sample_spreadsheet.csv"
+    """The spreadsheet re-save of the sample: beside ECOMMERCE_CSV, else in the samples folder."""
+    candidates = [directory / SPREADSHEET_NAME for directory in _sample_dirs()]
+    return next((path for path in candidates if path.is_file()), candidates[-1])
 
 
 @pytest.fixture(scope="session")
@@ -146,9 +180,38 @@ def empty_engine(new_database) -> Engine:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def sample_csv() -> Path:
     path = real_sample_path()
-    if not path.is_file():
-        pytest.skip(f"real sample not found at {path} (set ECOMMERCE_CSV or ECOMMERCE_SAMPLES_DIR)")
+    require(
+        path.is_file(),
+        f"real sample not found at {path} (set ECOMMERCE_CSV or ECOMMERCE_SAMPLES_DIR)",
+    )
     return path
+
+
+@pytest.fixture(scope="session")
+def expected(sample_csv: Path) -> Expected:
+    """What the API must answer for the real sample, computed by pandas from the CSV alone."""
+    return Expected.from_csv(sample_csv)
+
+
+@pytest.fixture(scope="session")
+def spreadsheet_csv() -> Path:
+    path = spreadsheet_sample_path()
+    where = " or ".join(str(directory) for directory in _sample_dirs())
+    require(path.is_file(), f"spreadsheet sample {SPREADSHEET_NAME} not found in {where}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def multi_item_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic file in the published format (the product's generator) where about a third
+    of the orders have several items, some of them spread over the file, and later items often
+    disagree with the first on priority, payment or aging: the real sample has none of those."""
+    # The tests' one import of the generator for this file (it may move into the product).
+    from bench.synth import Quirks, generate
+
+    quirks = Quirks(adjacent_item=0.25, distant_item=0.15, item_disagrees=0.5)
+    path = tmp_path_factory.mktemp("multi_item") / "multi_item.csv"
+    return generate(path, 1_500, seed=2_018, quirks=quirks)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 
 from loader.load import load_csv
 from loader.source import SourceError, resolve_source
+from tests.api.expected import Expected, dsum
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -35,15 +36,19 @@ def http_root(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def test_loads_from_an_http_url(
-    http_root: tuple[str, Path], sample_csv: Path, empty_engine: Engine
+    http_root: tuple[str, Path], sample_csv: Path, empty_engine: Engine, expected: Expected
 ) -> None:
     base, root = http_root
     shutil.copy(sample_csv, root / "data.csv")
     summary = load_csv(f"{base}/data.csv", empty_engine)
     with empty_engine.connect() as conn:
-        items = conn.execute(text("SELECT count(*) FROM order_items")).scalar_one()
+        items, sales = conn.execute(text("SELECT count(*), sum(sales) FROM order_items")).one()
+        orders = conn.execute(text("SELECT count(*) FROM orders")).scalar_one()
+        customers = conn.execute(text("SELECT count(*) FROM customers")).scalar_one()
     assert summary.committed
-    assert items == summary.rows_loaded > 0
+    assert items == summary.rows_loaded == len(expected.rows)  # pandas, from the same file
+    assert (orders, customers) == (len(expected.orders), len(expected.customers))
+    assert sales == dsum(expected.rows["Sales"])
 
 
 def test_unreachable_url_is_a_clear_error(http_root: tuple[str, Path], tmp_path: Path) -> None:

@@ -1,10 +1,9 @@
-"""API test fixtures: a TestClient over the real sample loaded by the real loader, plus the
-independent expectations computed by pandas straight from the CSV (exact Decimal sums)."""
+"""API test fixtures: a TestClient over the real sample loaded by the real loader (the pandas
+expectations, `expected`, come from tests/conftest.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,12 +11,6 @@ from sqlalchemy import Engine
 
 from app.db import engine as db_engine
 from app.main import app
-from tests.api.expected import Expected
-
-
-@pytest.fixture(scope="session")
-def expected(sample_csv: Path) -> Expected:
-    return Expected.from_csv(sample_csv)
 
 
 @pytest.fixture

@@ -40,12 +40,11 @@ def assert_invalid(response: Any, parameter: str, location: str = "query") -> di
 def all_pages(
     client: TestClient, url: str, filters: Mapping[str, str] | None = None, *, limit: int = 500
 ) -> Iterator[dict[str, Any]]:
-    """Every item of a paginated listing, fetched page by page."""
-    offset = 0
-    while True:
-        params = {**(filters or {}), "limit": limit, "offset": offset}
-        page = client.get(url, params=params).json()
+    """Every item of a paginated listing, fetched page by page; as many pages as the first
+    page's `total` announces, and an error if that total changes on the way."""
+    first = client.get(url, params={**(filters or {}), "limit": limit, "offset": 0}).json()
+    yield from first["items"]
+    for offset in range(limit, first["total"], limit):
+        page = client.get(url, params={**(filters or {}), "limit": limit, "offset": offset}).json()
+        assert page["total"] == first["total"], f"{url}: total moved while paging"
         yield from page["items"]
-        offset += limit
-        if offset >= page["total"]:
-            return

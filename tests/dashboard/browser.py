@@ -3,12 +3,14 @@ dashboard tests and the screenshot script. Never downloads a browser."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+import shutil
 from typing import Any
 
 from playwright.sync_api import Browser, Page, Playwright
 
-CHROMIUM = Path("/usr/bin/chromium")
+# The names Debian and Ubuntu give the browser; CHROMIUM (a path or a name) comes first.
+CHROMIUM_NAMES = ("chromium", "chromium-browser")
 LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -36,8 +38,17 @@ PANELS = [
 CHARTS = PANELS[1:]
 
 
+def find_chromium() -> str | None:
+    """The system's Chromium, found on PATH as `.ci/run` finds it (`command -v chromium`)."""
+    names = [os.environ["CHROMIUM"]] if os.environ.get("CHROMIUM") else []
+    return next(filter(None, (shutil.which(name) for name in [*names, *CHROMIUM_NAMES])), None)
+
+
 def launch(playwright: Playwright) -> Browser:
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+    executable = find_chromium()
+    if executable is None:
+        raise FileNotFoundError(f"no Chromium on PATH (looked for {', '.join(CHROMIUM_NAMES)})")
+    return playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
 
 
 def wait_until_settled(page: Page, timeout_ms: float = 15_000) -> None:

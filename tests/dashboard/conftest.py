@@ -1,6 +1,6 @@
 """Dashboard fixtures: the real app in a uvicorn subprocess over the loaded real sample, and
-Debian's Chromium driven by Playwright. Browser tests are skipped only when /usr/bin/chromium is
-absent (CI installs it with apt-get)."""
+Debian's Chromium driven by Playwright. Without a Chromium on PATH the browser tests are skipped
+locally and fail in CI (`CI=true`; `.ci/run` installs it with apt-get)."""
 
 from __future__ import annotations
 
@@ -19,13 +19,24 @@ from playwright.sync_api import (
 )
 from sqlalchemy import Engine
 
-from tests.dashboard.browser import CHROMIUM, DESKTOP, launch
+from tests.conftest import require
+from tests.dashboard.browser import CHROMIUM_NAMES, DESKTOP, find_chromium, launch
 from tests.dashboard.server import serve
 
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.is_file(),
-    reason=f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)",
-)
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The system's Chromium: skipped without it locally, a failure in CI."""
+    path = find_chromium()
+    names = " or ".join(CHROMIUM_NAMES)
+    require(
+        path, f"{names} not found on PATH: install Debian's chromium (apt-get install chromium)"
+    )
+    assert path is not None
+    return path
+
+
+needs_chromium = pytest.mark.usefixtures("chromium")
 
 
 @pytest.fixture(scope="package")  # closed when the dashboard tests end
@@ -45,7 +56,7 @@ def api(live_server: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="package")  # closed when the dashboard tests end
-def browser() -> Iterator[Browser]:
+def browser(chromium: str) -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = launch(playwright)
         yield chromium

@@ -12,7 +12,6 @@ stops running there.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -22,19 +21,16 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from tests.conftest import require
 from tests.dashboard.server import serve
 
 AUDIT_DIR = Path(__file__).resolve().parent / "http_audit"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def _require(tool: str) -> str:
     path = shutil.which(tool)
-    if path is None:
-        message = f"{tool} not found: the GraphQL-over-HTTP audit needs Node.js and npm"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    require(path, f"{tool} not found: the GraphQL-over-HTTP audit needs Node.js and npm")
+    assert path is not None
     return path
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from app.api.graphql.pagination import DEFAULT_PAGE_SIZE, encode_cursor
+from tests.api.expected import Expected
 from tests.graphql.conftest import GraphQL
 
 CUSTOMER_PAGE = """
@@ -25,27 +29,31 @@ def _page(data: GraphQL, **variables: Any) -> dict[str, Any]:
     return result
 
 
-def test_default_page_is_20_with_total_and_page_info(data: GraphQL) -> None:
+def test_default_page_is_20_with_total_and_page_info(data: GraphQL, expected: Expected) -> None:
     page = _page(data)
     assert len(page["edges"]) == DEFAULT_PAGE_SIZE == 20
-    assert page["totalCount"] == 697
+    assert page["totalCount"] == len(expected.customers) == 697
     info = page["pageInfo"]
     assert info["hasNextPage"] and not info["hasPreviousPage"]
     assert info["startCursor"] == page["edges"][0]["cursor"]
     assert info["endCursor"] == page["edges"][-1]["cursor"]
 
 
-def test_walking_after_end_cursor_visits_every_customer_once_in_order(data: GraphQL) -> None:
+def test_walking_after_end_cursor_visits_every_customer_once_in_order(
+    data: GraphQL, expected: Expected
+) -> None:
     seen: list[str] = []
     after = None
-    while True:
+    # Bounded: a cursor that never moves on must fail the test, not hang the suite.
+    for _ in range(len(expected.customers) // 100 + 2):
         page = _page(data, first=100, after=after)
         seen += [e["node"]["customerId"] for e in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
-    assert len(seen) == len(set(seen)) == 697
-    assert seen == sorted(seen)
+    else:
+        pytest.fail(f"still a next page after {len(seen)} customers")
+    assert seen == sorted(expected.customers.index)  # each once, in order
 
 
 def test_after_a_cursor_continues_right_behind_it(data: GraphQL) -> None:
@@ -55,10 +63,10 @@ def test_after_a_cursor_continues_right_behind_it(data: GraphQL) -> None:
     assert second["pageInfo"]["hasPreviousPage"]
 
 
-def test_page_past_the_end_is_empty_but_keeps_total(data: GraphQL) -> None:
+def test_page_past_the_end_is_empty_but_keeps_total(data: GraphQL, expected: Expected) -> None:
     page = _page(data, first=10, after=encode_cursor(5000))
     assert page["edges"] == []
-    assert page["totalCount"] == 697
+    assert page["totalCount"] == len(expected.customers)
     assert page["pageInfo"] == {
         "hasNextPage": False,
         "hasPreviousPage": True,
@@ -81,13 +89,15 @@ def test_order_by_order_count_desc_puts_repeat_customers_first(data: GraphQL) ->
     assert counts == sorted(counts, reverse=True)
 
 
-def test_customer_filter(data: GraphQL) -> None:
+def test_customer_filter(data: GraphQL, expected: Expected) -> None:
     page = _page(data, first=100, filter={"gender": "Female"})
-    assert 0 < page["totalCount"] < 697
+    women = expected.customers[expected.customers["gender"] == "Female"]
+    assert page["totalCount"] == len(women)
+    assert [e["node"]["customerId"] for e in page["edges"]] == sorted(women.index)[:100]
     assert {e["node"]["gender"] for e in page["edges"]} == {"Female"}
 
 
-def test_orders_order_by_date_desc_and_filters(data: GraphQL) -> None:
+def test_orders_order_by_date_desc_and_filters(data: GraphQL, expected: Expected) -> None:
     query = """query($f: OrderFilter) {
       asc: orders(first: 100, filter: $f) { totalCount edges { node { orderDate priority } } }
       desc: orders(first: 100, filter: $f, orderBy: ORDER_DATE_DESC) {
@@ -100,10 +110,12 @@ def test_orders_order_by_date_desc_and_filters(data: GraphQL) -> None:
     assert all(n["orderDate"] >= "2018-03-01" for n in asc)
     assert [n["orderDate"] for n in asc] == sorted(n["orderDate"] for n in asc)
     assert desc == sorted(desc, reverse=True)
-    assert result["asc"]["totalCount"] == result["desc"]["totalCount"] > 0
+    orders = expected.orders
+    matching = orders[(orders["priority"] == "High") & (orders["date"] >= dt.date(2018, 3, 1))]
+    assert result["asc"]["totalCount"] == result["desc"]["totalCount"] == len(matching) > 0
 
 
-def test_nested_orders_are_paginated_per_customer(data: GraphQL) -> None:
+def test_nested_orders_are_paginated_per_customer(data: GraphQL, expected: Expected) -> None:
     query = """{ customers(first: 3, orderBy: ORDER_COUNT_DESC) { edges { node {
         customerId orderCount
         all: orders(first: 100) { totalCount edges { node { id } } }
@@ -116,7 +128,9 @@ def test_nested_orders_are_paginated_per_customer(data: GraphQL) -> None:
     for edge in data(query)["customers"]["edges"]:
         node = edge["node"]
         ids = [e["node"]["id"] for e in node["all"]["edges"]]
-        assert node["all"]["totalCount"] == node["one"]["totalCount"] == node["orderCount"] >= 2
+        order_count = expected.customers.loc[node["customerId"], "order_count"]
+        assert node["all"]["totalCount"] == node["one"]["totalCount"] == node["orderCount"]
+        assert node["orderCount"] == order_count >= 2
         assert [e["node"]["id"] for e in node["one"]["edges"]] == ids[:1]
         assert node["one"]["pageInfo"]["hasNextPage"]
         assert [e["node"]["id"] for e in node["newest"]["edges"]] == ids[-1:]
@@ -125,14 +139,15 @@ def test_nested_orders_are_paginated_per_customer(data: GraphQL) -> None:
         assert [e["node"]["id"] for e in rest["edges"]] == ids[1:]
 
 
-def test_product_order_items_pages(data: GraphQL) -> None:
+def test_product_order_items_pages(data: GraphQL, expected: Expected) -> None:
     query = """query($after: String) { products(first: 1, orderBy: UNITS_SOLD_DESC) { edges {
-        node { itemCount orderItems(first: 3, after: $after) {
+        node { category itemCount orderItems(first: 3, after: $after) {
             totalCount pageInfo { hasNextPage endCursor }
             edges { node { position order { id } product { name } } } } name } } } }"""
     first = data(query)["products"]["edges"][0]["node"]
     items = first["orderItems"]
-    assert items["totalCount"] == first["itemCount"] > 3
+    item_count = expected.products.loc[(first["category"], first["name"]), "item_count"]
+    assert items["totalCount"] == first["itemCount"] == item_count > 3
     assert {e["node"]["product"]["name"] for e in items["edges"]} == {first["name"]}
     second = data(query, after=items["pageInfo"]["endCursor"])["products"]["edges"][0]["node"]
     first_ids = [e["node"]["order"]["id"] for e in items["edges"]]
@@ -151,12 +166,13 @@ def test_products_order_by_total_sales_matches_top_products(data: GraphQL) -> No
     ]
 
 
-def test_nested_page_past_the_end_still_knows_each_total(data: GraphQL) -> None:
+def test_nested_page_past_the_end_still_knows_each_total(data: GraphQL, expected: Expected) -> None:
     query = """query($after: String) { customers(first: 5, orderBy: ORDER_COUNT_DESC) {
-        edges { node { orderCount orders(first: 2, after: $after) {
+        edges { node { customerId orderCount orders(first: 2, after: $after) {
             totalCount edges { node { id } } pageInfo { hasNextPage hasPreviousPage } } } } } }"""
     for edge in data(query, after=encode_cursor(50))["customers"]["edges"]:
         orders = edge["node"]["orders"]
         assert orders["edges"] == []
-        assert orders["totalCount"] == edge["node"]["orderCount"] > 0
+        want = expected.customers.loc[edge["node"]["customerId"], "order_count"]
+        assert orders["totalCount"] == edge["node"]["orderCount"] == want > 0
         assert orders["pageInfo"] == {"hasNextPage": False, "hasPreviousPage": True}

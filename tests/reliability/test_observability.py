@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, create_engine, text
 
 from app.config import Settings
@@ -166,11 +167,10 @@ def test_ready_is_503_when_the_schema_is_missing_or_behind(
 
 
 def _families(client: TestClient) -> dict[str, Any]:
-    parser = pytest.importorskip("prometheus_client.parser")
     response = client.get("/metrics", headers={"Accept": "text/plain"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
-    return {f.name: f for f in parser.text_string_to_metric_families(response.text)}
+    return {f.name: f for f in text_string_to_metric_families(response.text)}
 
 
 def _sample(families: dict[str, Any], family: str, name: str, **labels: str) -> float | None:
@@ -183,7 +183,6 @@ def _sample(families: dict[str, Any], family: str, name: str, **labels: str) -> 
 def test_metrics_count_requests_and_latency_per_route_template(
     loaded_engine: Engine, on_engine: Callable[..., TestClient]
 ) -> None:
-    pytest.importorskip("prometheus_client")
     client = on_engine(loaded_engine)
     customers = [c["customer_id"] for c in client.get("/customers/?limit=2").json()["items"]]
     for customer in customers:
@@ -217,7 +216,6 @@ def test_metrics_count_requests_and_latency_per_route_template(
 def test_metrics_negotiate_openmetrics(
     loaded_engine: Engine, on_engine: Callable[..., TestClient]
 ) -> None:
-    pytest.importorskip("prometheus_client")
     client = on_engine(loaded_engine)
     client.get("/health")
     response = client.get("/metrics", headers={"Accept": "application/openmetrics-text"})
@@ -227,7 +225,6 @@ def test_metrics_negotiate_openmetrics(
 
 
 def test_metrics_show_the_pool(loaded_engine: Engine, on_engine: Callable[..., TestClient]) -> None:
-    pytest.importorskip("prometheus_client")
     settings = Settings(db_pool_size=3)
     engine = make_engine(loaded_engine.url.render_as_string(hide_password=False), settings)
     client = on_engine(engine)
@@ -244,7 +241,6 @@ def test_metrics_show_the_pool(loaded_engine: Engine, on_engine: Callable[..., T
 
 def test_metrics_show_the_read_pool(loaded_engine: Engine) -> None:
     """The API's reads have a pool of their own (the server's loop, given by the lifespan)."""
-    pytest.importorskip("prometheus_client")
     db_engine.set_engine(loaded_engine)
     try:
         with TestClient(create_app(Settings(metrics_enabled=True))) as client:
