@@ -26,6 +26,7 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import time
@@ -41,7 +42,8 @@ from bench.graphql import NESTED, OUT_DIR, Result, dataset, drive, is_ok, load, 
 from bench.http import HOST, get, post
 from bench.pg import bench_server
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's and Ubuntu's names for the browser; CHROMIUM (a path or a name) first.
+CHROMIUM_NAMES = ("chromium", "chromium-browser")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -132,6 +134,14 @@ async def _etag(port: int, path: str) -> str:
     raise RuntimeError(f"{path} answered without an ETag: {head}")
 
 
+def chromium() -> str:
+    names = [os.environ["CHROMIUM"]] if os.environ.get("CHROMIUM") else []
+    for name in [*names, *CHROMIUM_NAMES]:
+        if found := shutil.which(name):
+            return found
+    raise FileNotFoundError(f"no Chromium on PATH (looked for {', '.join(CHROMIUM_NAMES)})")
+
+
 def not_modified(status: int, body: bytes) -> bool:
     return status == 304 and not body
 
@@ -187,7 +197,7 @@ def dashboard_reloads(
         key: [] for key in ("requests", "304s", "body_bytes", "transferred", "cpu_ms")
     }
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
         page = browser.new_context().new_page()
         page.goto(f"{base}/dashboard")
         page.wait_for_load_state("networkidle")
