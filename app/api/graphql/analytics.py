@@ -6,7 +6,6 @@ A namespace object rather than root fields, so the insights issue can add fields
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated
 
 import strawberry
@@ -15,8 +14,8 @@ from app.api.graphql.context import Context
 from app.api.graphql.inputs import TopProductsBy
 from app.api.graphql.insights import CATEGORY, InsightFields
 from app.api.graphql.loaders import ProductRef
+from app.api.graphql.scalars import Money
 from app.api.graphql.types import Product
-from app.api.graphql.values import money
 from app.services import analytics as service
 from app.services.validation import DateRange
 
@@ -28,9 +27,9 @@ Info = strawberry.Info[Context, None]
     "its items and the orders holding one."
 )
 class Revenue:
-    total_revenue: Decimal = strawberry.field(description="Sum of recorded line sales.")
-    total_profit: Decimal
-    total_shipping_cost: Decimal
+    total_revenue: Money = strawberry.field(description="Sum of recorded line sales.")
+    total_profit: Money
+    total_shipping_cost: Money
     order_count: int
     item_count: int
     date_from: dt.date | None
@@ -42,9 +41,9 @@ class Revenue:
 class TopProduct:
     rank: int = strawberry.field(description="1 = best by the chosen metric.")
     product: Product
-    total_sales: Decimal
+    total_sales: Money
     total_quantity: int
-    total_profit: Decimal
+    total_profit: Money
 
 
 @strawberry.type
@@ -61,9 +60,9 @@ class Analytics(InsightFields):  # the insights' fields: app/api/graphql/insight
             service.revenue_summary, DateRange(date_from, date_to), category=category
         )
         return Revenue(
-            total_revenue=money(summary.total_revenue),
-            total_profit=money(summary.total_profit),
-            total_shipping_cost=money(summary.total_shipping_cost),
+            total_revenue=Money(summary.total_revenue),
+            total_profit=Money(summary.total_profit),
+            total_shipping_cost=Money(summary.total_shipping_cost),
             order_count=summary.order_count,
             item_count=summary.item_count,
             date_from=summary.date_from,
@@ -91,9 +90,9 @@ class Analytics(InsightFields):  # the insights' fields: app/api/graphql/insight
                 product=Product.from_ref(
                     ProductRef(row.product_id, row.product_name, row.product_category)
                 ),
-                total_sales=money(row.total_sales),
+                total_sales=Money(row.total_sales),
                 total_quantity=row.total_quantity,
-                total_profit=money(row.total_profit),
+                total_profit=Money(row.total_profit),
             )
             for rank, row in enumerate(rows, start=1)
         ]

@@ -11,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import strawberry
 
 from app.api.graphql.context import Context
-from app.api.graphql.values import money
+from app.api.graphql.scalars import Money
 from app.services import insights as service
+from app.services.amounts import cents
 from app.services.validation import DateRange
 
 Info = strawberry.Info[Context, None]
@@ -38,7 +39,7 @@ def _build(cls: type[T], obj: Any, **nested: type) -> T:
         elif isinstance(value, Decimal):
             exponent = value.as_tuple().exponent
             if isinstance(exponent, int) and exponent > -2:  # e.g. a COALESCE'd 0: "0.00"
-                value = money(value)
+                value = cents(value)
         values[f.name] = value
     return cls(**values)
 
@@ -63,8 +64,8 @@ class CategoryRevenue:
     category: str
     item_count: int
     total_quantity: int
-    total_revenue: Decimal
-    total_profit: Decimal
+    total_revenue: Money
+    total_profit: Money
     revenue_share_pct: Decimal | None
 
 
@@ -74,8 +75,8 @@ class ProductMargin:
     product_id: int
     product_name: str
     product_category: str
-    total_sales: Decimal
-    total_profit: Decimal
+    total_sales: Money
+    total_profit: Money
     margin_pct: Decimal | None = strawberry.field(description="100 * sum(profit) / sum(sales).")
 
 
@@ -86,9 +87,9 @@ class OrdersInsight:
     total_quantity: int
     avg_quantity_per_order: Decimal | None
     avg_items_per_order: Decimal | None
-    total_revenue: Decimal
-    total_profit: Decimal
-    average_order_value: Decimal | None
+    total_revenue: Money
+    total_profit: Money
+    average_order_value: Money | None
     high_or_critical_orders: int
     high_or_critical_pct: Decimal | None
 
@@ -98,10 +99,10 @@ class DiscountLevel:
     discount: Decimal
     item_count: int
     order_count: int
-    total_sales: Decimal
-    avg_sales: Decimal | None
-    total_profit: Decimal
-    avg_profit: Decimal | None
+    total_sales: Money
+    avg_sales: Money | None
+    total_profit: Money
+    avg_profit: Money | None
     avg_quantity: Decimal | None
 
 
@@ -118,8 +119,8 @@ class TrendPoint:
     period_start: dt.date
     order_count: int
     item_count: int
-    revenue: Decimal
-    profit: Decimal
+    revenue: Money
+    profit: Money
 
 
 @strawberry.type
@@ -137,28 +138,28 @@ class CustomerValue:
     customer_id: str
     order_count: int
     item_count: int
-    revenue: Decimal
-    profit: Decimal
+    revenue: Money
+    profit: Money
     first_order_date: dt.date
     last_order_date: dt.date
-    average_order_value: Decimal
+    average_order_value: Money
 
 
 @strawberry.type(description="Revenue per customer at these percentiles (percentile_disc).")
 class Percentiles:
-    p25: Decimal | None = None
-    p50: Decimal | None = None
-    p75: Decimal | None = None
-    p90: Decimal | None = None
-    p99: Decimal | None = None
+    p25: Money | None = None
+    p50: Money | None = None
+    p75: Money | None = None
+    p90: Money | None = None
+    p99: Money | None = None
 
 
 @strawberry.type
 class ValueDistribution:
     customer_count: int
-    mean_revenue: Decimal | None
-    min_revenue: Decimal | None
-    max_revenue: Decimal | None
+    mean_revenue: Money | None
+    min_revenue: Money | None
+    max_revenue: Money | None
     percentiles: Percentiles
     mean_orders: Decimal | None
 
@@ -174,8 +175,8 @@ class Segment:
     value: str
     customers: int
     orders: int
-    revenue: Decimal
-    average_order_value: Decimal | None
+    revenue: Money
+    average_order_value: Money | None
     order_share_pct: Decimal | None
 
 
@@ -279,10 +280,10 @@ class InsightFields:
         d = clv.distribution
         distribution = ValueDistribution(
             customer_count=d.customer_count,
-            mean_revenue=d.mean_revenue,
-            min_revenue=d.min_revenue,
-            max_revenue=d.max_revenue,
-            percentiles=Percentiles(**d.percentiles),
+            mean_revenue=cast("Money | None", d.mean_revenue),
+            min_revenue=cast("Money | None", d.min_revenue),
+            max_revenue=cast("Money | None", d.max_revenue),
+            percentiles=Percentiles(**cast("dict[str, Money]", d.percentiles)),
             mean_orders=d.mean_orders,
         )
         top = [_build(CustomerValue, row) for row in clv.top]

@@ -35,6 +35,7 @@ from app.api.graphql.inputs import (
 from app.api.graphql.loaders import ProductRef, order_page_with_edges
 from app.api.graphql.pagination import Connection, connection, page_request
 from app.api.graphql.resolvers import CachedNameConverter, streamline_resolvers
+from app.api.graphql.scalars import SCALARS
 from app.api.graphql.selection import selected
 from app.api.graphql.types import Customer, Order, Product, order_edges, preload_orders
 from app.services import customers, products
@@ -241,7 +242,7 @@ def build_schema() -> strawberry.Schema:
     built = AppSchema(
         query=Query,
         execution_context_class=FastExecutor,
-        config=StrawberryConfig(name_converter=CachedNameConverter()),
+        config=StrawberryConfig(name_converter=CachedNameConverter(), scalar_map=SCALARS),
     )
     streamline_resolvers(built)
     return built

@@ -7,29 +7,10 @@ Money, averages and percentages are exact decimals serialised as strings with ex
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, Field
 
-from app.api.rest.schemas import MONEY_NOTE, Decimal2, Money
-
-Percent = Annotated[
-    Decimal,
-    AfterValidator(lambda v: v.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
-    PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="always"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["55.47"]}),
-]
-"""A percentage rounded to 2 decimals by PostgreSQL, as a string: "55.47" is 55.47 %."""
-
-Correlation = Annotated[
-    Decimal,
-    PlainSerializer(lambda v: f"{v:.4f}", return_type=str, when_used="always"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d\.\d{4}$", "examples": ["0.0312"]}),
-]
-"""A Pearson correlation coefficient rounded to 4 decimals, as a string."""
-
-PCT_NOTE = "Percentage rounded to 2 decimals, as a string"
+from app.services.amounts import MONEY_NOTE, PCT_NOTE, Correlation, Decimal2, Money, Percent
 
 
 class ShareOut(BaseModel):
