@@ -107,36 +107,5 @@ class ProductOut(BaseModel):
     item_count: int = Field(description="Order lines naming this product.", examples=[10])
 
 
-class TopProductOut(BaseModel):
-    rank: int = Field(description="1 = best by the chosen metric.", examples=[1])
-    product_id: int = Field(examples=[1])
-    product_name: str = Field(examples=["Car Media Players"])
-    product_category: str = Field(examples=["Auto & Accessories"])
-    total_sales: Money = Field(description=f"Sum of recorded sales. {MONEY_NOTE}.")
-    total_quantity: int = Field(description="Units sold.", examples=[12])
-    total_profit: Money = Field(description=f"Sum of profit. {MONEY_NOTE}.")
-
-
-class TopProductsOut(BaseModel):
-    by: str = Field(description="The metric ranked by.", examples=["sales"])
-    limit: int = Field(examples=[5])
-    items: list[TopProductOut]
-
-
-class RevenueOut(BaseModel):
-    total_revenue: Money = Field(
-        description=f"Sum of recorded line sales (not scaled by quantity). {MONEY_NOTE}."
-    )
-    total_profit: Money = Field(description=f"{MONEY_NOTE}.")
-    total_shipping_cost: Money = Field(description=f"{MONEY_NOTE}.")
-    order_count: int = Field(examples=[700])
-    item_count: int = Field(description="Order lines.", examples=[700])
-    date_from: dt.date | None = Field(description="Inclusive start, if filtered.")
-    date_to: dt.date | None = Field(description="Inclusive end, if filtered.")
-    category: str | None = Field(
-        default=None, description="The product category, if filtered.", examples=[None]
-    )
-
-
 class HealthOut(BaseModel):
     status: str = Field(examples=["ok"])
