@@ -14,7 +14,6 @@ from app.api.graphql.context import Context
 from app.api.graphql.derive import object_type
 from app.api.graphql.inputs import TopProductsBy
 from app.api.graphql.insights import CATEGORY, InsightFields
-from app.api.graphql.loaders import ProductRef
 from app.api.graphql.types import Product
 from app.services import analytics as service
 from app.services import shapes
@@ -32,7 +31,7 @@ Revenue = object_type(
 
 
 def _product(self: shapes.TopProductOut) -> Product:
-    return Product.from_ref(ProductRef(self.product_id, self.product_name, self.product_category))
+    return Product(id=self.product_id, name=self.product_name, category=self.product_category)
 
 
 # A top product links to its Product (which has id, name and category) in place of those columns.

@@ -27,7 +27,6 @@ from graphql import FieldNode
 from app.api.graphql.context import Context
 from app.api.graphql.execution_plans import NOT_NOW, answer_now
 from app.api.graphql.inputs import OrderFilter, OrderOrderBy, order_filters
-from app.api.graphql.loaders import LoadedOrder, OrderEdges, ProductRef
 from app.api.graphql.pagination import Connection, connection, page_request
 from app.api.graphql.scalars import Money
 from app.api.graphql.selection import selected, selected_nodes
@@ -52,6 +51,7 @@ from app.api.graphql.values import (
 )
 from app.services.amounts import cents
 from app.services.customers import CustomerRow, CustomerStats
+from app.services.order_pages import LoadedOrder, OrderEdges
 from app.services.orders import OrderItemRow, OrderRow, OrderTotals
 from app.services.pagination import Page
 from app.services.products import ProductSummary
@@ -313,10 +313,6 @@ class Product:
     id: int
     name: str
     category: str
-
-    @classmethod
-    def from_ref(cls, ref: ProductRef) -> Product:
-        return cls(id=ref.id, name=ref.name, category=ref.category)
 
     def _summary(self, info: Info) -> asyncio.Future[ProductSummary | None]:
         return info.context.loaders.product_summary.load(self.id)
