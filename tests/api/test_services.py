@@ -93,9 +93,9 @@ def test_unknown_customer_raises_not_found(session: Session) -> None:
 
 
 def test_customer_stats_batch_fills_customers_without_orders(session: Session) -> None:
-    ids = list(customers.customers_by_ids(session, [1, 2, 99]))
+    ids = list(customers.customers_by_pks(session, [1, 2, 99]))
     assert sorted(ids) == [1, 2]
-    stats = customers.customer_stats_by_ids(session, [*ids, 99])
+    stats = customers.customer_stats_by_pks(session, [*ids, 99])
     assert stats[99] == customers.NO_ORDERS
 
 

@@ -50,11 +50,11 @@ class Loaders:
 
     @cached_property
     def customer(self) -> DataLoader[int, customers.CustomerRow | None]:
-        return _batch(self._db, customers.customers_by_ids, None)
+        return _batch(self._db, customers.customers_by_pks, None)
 
     @cached_property
     def customer_stats(self) -> DataLoader[int, customers.CustomerStats]:
-        return _batch(self._db, customers.customer_stats_by_ids, customers.NO_ORDERS)
+        return _batch(self._db, customers.customer_stats_by_pks, customers.NO_ORDERS)
 
     @cached_property
     def order(self) -> DataLoader[int, orders.OrderRow | None]:
