@@ -31,8 +31,10 @@ def cents(value: Decimal) -> Decimal:
 def money_text(value: Decimal) -> str:
     """The one way an amount is written: `cents(value)` as text, `"140.00"`.
 
-    `str` of a Decimal with exponent -2 is always plain notation with exactly two decimals."""
-    return str(cents(value))
+    `str` of a Decimal with exponent -2 is always plain notation with exactly two decimals.
+    `cents` is inlined: GraphQL's `Money` scalar calls this for every amount of a page."""
+    quantized = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return str(quantized if quantized else abs(quantized))
 
 
 _ROUNDED = AfterValidator(cents)

@@ -8,14 +8,17 @@ and answer-now functions never round. `SCALARS` goes into the schema's `Strawber
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import NewType
+from typing import TYPE_CHECKING, NewType
 
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
 from app.services.amounts import money_text
 
-Money = NewType("Money", Decimal)
+if TYPE_CHECKING:
+    Money = Decimal  # to the type checker an amount is a Decimal: no casts in resolvers
+else:
+    Money = NewType("Money", Decimal)  # at run time a type of its own, mapped to the scalar
 
 MONEY = strawberry.scalar(
     name="Money",

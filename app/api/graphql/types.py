@@ -293,9 +293,9 @@ class OrderItem:
             position=row.position,
             quantity=row.quantity,
             discount=None if row.discount is None else cents(row.discount),
-            sales=cast("Money | None", row.sales),
-            profit=cast("Money | None", row.profit),
-            shipping_cost=cast("Money | None", row.shipping_cost),
+            sales=row.sales,
+            profit=row.profit,
+            shipping_cost=row.shipping_cost,
             product=Product(
                 id=row.product_id, name=row.product_name, category=row.product_category
             ),
@@ -323,11 +323,11 @@ class Product:
 
     @strawberry.field(description="Sum of recorded sales.")
     def total_sales(self, info: Info) -> Money:
-        return then_or_await(self._summary(info), lambda s: Money(_exists(s).total_sales))
+        return then_or_await(self._summary(info), lambda s: _exists(s).total_sales)
 
     @strawberry.field
     def total_profit(self, info: Info) -> Money:
-        return then_or_await(self._summary(info), lambda s: Money(_exists(s).total_profit))
+        return then_or_await(self._summary(info), lambda s: _exists(s).total_profit)
 
     @strawberry.field(description="Order lines naming this product.")
     def item_count(self, info: Info) -> int:

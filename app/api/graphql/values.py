@@ -70,8 +70,8 @@ first_order_date_of: Callable[[CustomerStats], dt.date | None] = attrgetter("fir
 last_order_date_of: Callable[[CustomerStats], dt.date | None] = attrgetter("last_order_date")
 
 
-sales_of = cast(Callable[[CustomerStats], Money], attrgetter("total_sales"))
-profit_of = cast(Callable[[CustomerStats], Money], attrgetter("total_profit"))
+sales_of: Callable[[CustomerStats], Money] = attrgetter("total_sales")
+profit_of: Callable[[CustomerStats], Money] = attrgetter("total_profit")
 
 
 def customer_stats(customer: Customer, context: Context) -> asyncio.Future[CustomerStats]:
@@ -91,9 +91,9 @@ lines_of: Callable[[OrderTotals], int] = attrgetter("item_count")
 quantity_of: Callable[[OrderTotals], int] = attrgetter("total_quantity")
 
 
-total_of = cast(Callable[[OrderTotals], Money], attrgetter("total_sales"))
-order_profit_of = cast(Callable[[OrderTotals], Money], attrgetter("total_profit"))
-shipping_of = cast(Callable[[OrderTotals], Money], attrgetter("total_shipping_cost"))
+total_of: Callable[[OrderTotals], Money] = attrgetter("total_sales")
+order_profit_of: Callable[[OrderTotals], Money] = attrgetter("total_profit")
+shipping_of: Callable[[OrderTotals], Money] = attrgetter("total_shipping_cost")
 
 
 def totals_now(then: Callable[[OrderTotals], Any]) -> Mapping[str, AnswerNow]:
