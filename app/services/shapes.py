@@ -1,8 +1,9 @@
 """Each insight's output, declared once: what its service returns, REST serves and the CLI prints.
 
-The GraphQL types are derived from these models (`app/api/graphql/derive.py`), so a new column
-of an insight touches its SQL file and its model here, nothing else. A field's description is its
-documentation in both OpenAPI and the GraphQL schema. The models have no docstrings on purpose:
+The services build the models from their SQL rows by column name and the GraphQL types are
+derived from the models (`app/api/graphql/derive.py`), so a new column of an insight touches its
+SQL file and its model here, nothing else. A field's description is its documentation in both
+OpenAPI and the GraphQL schema. The models have no docstrings on purpose:
 a docstring would become the OpenAPI schema's description.
 
 Money, averages and percentages are exact decimals serialised as strings with exactly 2 decimals
