@@ -11,7 +11,6 @@ Uses DATABASE_URL, or the embedded server when it is unset (as the app does).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import json
 import re
@@ -66,7 +65,7 @@ def _cell(value: Any) -> str:
 
 
 def _run(insight: Insight, options: Options) -> dict[str, Any]:
-    data: dict[str, Any] = asyncio.run(insight.run(options)).model_dump(mode="json")
+    data: dict[str, Any] = insight.run(options).model_dump(mode="json")
     return data
 
 

@@ -9,8 +9,8 @@
 --
 -- Per category, over the items whose order date is in the range: items, units, revenue
 -- (SUM(order_items.sales) as recorded), profit; NULL measures are ignored. rank orders the
--- categories by revenue, ties broken by category name; share_pct is the category's revenue as a
--- percentage of the revenue of every category in the date range, ROUND(…, 2).
+-- categories by revenue, ties broken by category name; revenue_share_pct is the category's
+-- revenue as a percentage of the revenue of every category in the date range, ROUND(…, 2).
 -- Reads rollup_daily_product_sales (see migration 0002), one row per day and product, so every
 -- filter is answered from it.
 WITH ranked AS (
@@ -21,7 +21,7 @@ WITH ranked AS (
         COALESCE(SUM(r.sales), 0) AS total_revenue,
         COALESCE(SUM(r.profit), 0) AS total_profit,
         ROUND(100 * COALESCE(SUM(r.sales), 0) / NULLIF(SUM(SUM(r.sales)) OVER (), 0), 2)
-            AS share_pct,
+            AS revenue_share_pct,
         row_number() OVER (ORDER BY COALESCE(SUM(r.sales), 0) DESC, p.product_category) AS rank
     FROM rollup_daily_product_sales AS r
     JOIN products AS p ON p.id = r.product_id
@@ -29,7 +29,7 @@ WITH ranked AS (
       AND (CAST(:date_to AS date) IS NULL OR r.order_date <= CAST(:date_to AS date))
     GROUP BY p.product_category
 )
-SELECT rank, category, item_count, total_quantity, total_revenue, total_profit, share_pct
+SELECT rank, category, item_count, total_quantity, total_revenue, total_profit, revenue_share_pct
 FROM ranked
 WHERE CAST(:category AS text) IS NULL OR category = CAST(:category AS text)
 ORDER BY rank

@@ -93,6 +93,11 @@ class Row(asyncpg.Record):
         except KeyError:
             raise AttributeError(name) from None
 
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        """Column name → value, as SQLAlchemy's `Row._mapping` (services build shapes from it)."""
+        return dict(zip(self.keys(), self.values(), strict=True))
+
 
 class Result:
     """The part of SQLAlchemy's `Result` the read services use."""

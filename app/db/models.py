@@ -88,7 +88,9 @@ class Order(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    # The column `orders.customer_id` holds the internal key `customers.id`, not the dataset's
+    # Customer_Id: named `customer_pk` on the Python side.
+    customer_pk: Mapped[int] = mapped_column("customer_id", ForeignKey("customers.id"))
     order_date: Mapped[dt.date] = mapped_column(Date)
     order_time: Mapped[dt.time] = mapped_column(Time)
     order_priority: Mapped[str] = mapped_column(Text)

@@ -1,16 +1,15 @@
-"""Business insights; their SQL lives once in `queries/*.sql` and runs only from here."""
+"""Top products and the revenue summary; their SQL lives once in `queries/*.sql` and runs only
+from here. Their outputs are declared once in `app.services.shapes`, as every insight's."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
 from app.services.errors import InvalidParameterError
 from app.services.insights import filter_params
+from app.services.shapes import RevenueOut, TopProductOut, TopProductsOut
 from app.services.validation import DateRange
 from queries import load_query
 
@@ -23,28 +22,6 @@ class TopProductMetric(StrEnum):
     PROFIT = "profit"
 
 
-@dataclass(frozen=True, slots=True)
-class TopProduct:
-    product_id: int
-    product_name: str
-    product_category: str
-    total_sales: Decimal
-    total_quantity: int
-    total_profit: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class RevenueSummary:
-    total_revenue: Decimal
-    total_profit: Decimal
-    total_shipping_cost: Decimal
-    order_count: int
-    item_count: int
-    date_from: dt.date | None
-    date_to: dt.date | None
-    category: str | None
-
-
 def top_products(
     session: Session,
     *,
@@ -52,8 +29,9 @@ def top_products(
     limit: int = 5,
     dates: DateRange = DateRange(),
     category: str | None = None,
-) -> list[TopProduct]:
-    """The `limit` best products by `by` (of `category`, if given), ties broken by name."""
+) -> TopProductsOut:
+    """The `limit` best products by `by` (of `category`, if given), ties broken by name; rank 1
+    is the best."""
     try:
         metric = TopProductMetric(by)
     except ValueError:
@@ -65,22 +43,22 @@ def top_products(
         load_query("top_products"),
         {"by": metric.value, "limit": limit, **filter_params(session, dates, category)},
     ).all()
-    return [TopProduct(*row) for row in rows]
+    items = [
+        TopProductOut.model_validate({"rank": rank, **row._mapping})
+        for rank, row in enumerate(rows, start=1)
+    ]
+    return TopProductsOut(by=metric.value, limit=limit, items=items)
 
 
 def revenue_summary(
     session: Session, dates: DateRange = DateRange(), *, category: str | None = None
-) -> RevenueSummary:
+) -> RevenueOut:
     """Revenue (sum of recorded sales), profit, shipping, order and item counts in a date range;
     with a category, of its items and the orders holding one."""
     params = filter_params(session, dates, category)
     row = session.execute(load_query("revenue"), params).one()
-    return RevenueSummary(
-        total_revenue=row.total_revenue,
-        total_profit=row.total_profit,
-        total_shipping_cost=row.total_shipping_cost,
-        order_count=row.order_count,
-        item_count=row.item_count,
+    return RevenueOut(
+        **row._mapping,
         date_from=dates.date_from,
         date_to=dates.date_to,
         category=params["category"],

@@ -259,21 +259,23 @@ def list_customers(
     )
 
 
-def customers_by_ids(session: Session, ids: Iterable[int]) -> dict[int, CustomerRow]:
-    """Customers keyed by internal id (for batch loaders); unknown ids are simply absent."""
-    wanted = unique_keys(ids)
+def customers_by_pks(session: Session, pks: Iterable[int]) -> dict[int, CustomerRow]:
+    """Customers keyed by internal id (`customers.id`, for batch loaders); unknown ids are simply
+    absent."""
+    wanted = unique_keys(pks)
     if not wanted:
         return {}
     return {row[0]: _to_customer(row) for row in fetch(session, _CUSTOMERS_BY_PKS, {KEYS: wanted})}
 
 
-def customer_stats_by_ids(session: Session, ids: Iterable[int]) -> dict[int, CustomerStats]:
-    """Order statistics per internal customer id; customers without orders get `NO_ORDERS`."""
-    wanted = unique_keys(ids)
+def customer_stats_by_pks(session: Session, pks: Iterable[int]) -> dict[int, CustomerStats]:
+    """Order statistics per internal customer id (`customers.id`); customers without orders get
+    `NO_ORDERS`."""
+    wanted = unique_keys(pks)
     if not wanted:
         return {}
     stats = {row[0]: _to_stats(row[1:]) for row in fetch(session, _STATS_BY_PKS, {KEYS: wanted})}
-    return {customer_id: stats.get(customer_id, NO_ORDERS) for customer_id in wanted}
+    return {pk: stats.get(pk, NO_ORDERS) for pk in wanted}
 
 
 def get_customer(session: Session, customer_id: str) -> CustomerDetail:

@@ -93,9 +93,9 @@ def test_unknown_customer_raises_not_found(session: Session) -> None:
 
 
 def test_customer_stats_batch_fills_customers_without_orders(session: Session) -> None:
-    ids = list(customers.customers_by_ids(session, [1, 2, 99]))
+    ids = list(customers.customers_by_pks(session, [1, 2, 99]))
     assert sorted(ids) == [1, 2]
-    stats = customers.customer_stats_by_ids(session, [*ids, 99])
+    stats = customers.customer_stats_by_pks(session, [*ids, 99])
     assert stats[99] == customers.NO_ORDERS
 
 
@@ -130,14 +130,15 @@ def test_like_wildcards_in_q_are_literal(session: Session) -> None:
 
 
 def test_top_products_skip_unsold_and_rank_by_metric(session: Session) -> None:
-    by_profit = analytics.top_products(session, by="profit", limit=10)
+    by_profit = analytics.top_products(session, by="profit", limit=10).items
     assert [p.product_name for p in by_profit] == ["Car Mat", "Car_Wax 100%"]
-    by_sales = analytics.top_products(session, by=analytics.TopProductMetric.SALES, limit=1)
+    assert [p.rank for p in by_profit] == [1, 2]
+    by_sales = analytics.top_products(session, by=analytics.TopProductMetric.SALES, limit=1).items
     assert by_sales[0].total_sales == D("10.50")
 
 
 def test_top_products_date_range(session: Session) -> None:
-    assert analytics.top_products(session, dates=DateRange(dt.date(2019, 1, 1))) == []
+    assert analytics.top_products(session, dates=DateRange(dt.date(2019, 1, 1))).items == []
 
 
 def test_revenue_on_empty_range_and_orders_without_items(session: Session) -> None:

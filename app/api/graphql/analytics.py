@@ -6,72 +6,63 @@ A namespace object rather than root fields, so the insights issue can add fields
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated
 
 import strawberry
 
 from app.api.graphql.context import Context
+from app.api.graphql.derive import object_type
 from app.api.graphql.inputs import TopProductsBy
 from app.api.graphql.insights import CATEGORY, InsightFields
-from app.api.graphql.loaders import ProductRef
 from app.api.graphql.types import Product
-from app.api.graphql.values import money
 from app.services import analytics as service
+from app.services import shapes
 from app.services.validation import DateRange
 
 Info = strawberry.Info[Context, None]
 
 
-@strawberry.type(
+Revenue = object_type(
+    shapes.RevenueOut,
+    "Revenue",
     description="Totals over all orders, or those dated in [dateFrom, dateTo]; with a category, "
-    "its items and the orders holding one."
+    "its items and the orders holding one.",
 )
-class Revenue:
-    total_revenue: Decimal = strawberry.field(description="Sum of recorded line sales.")
-    total_profit: Decimal
-    total_shipping_cost: Decimal
-    order_count: int
-    item_count: int
-    date_from: dt.date | None
-    date_to: dt.date | None
-    category: str | None
 
 
-@strawberry.type
-class TopProduct:
-    rank: int = strawberry.field(description="1 = best by the chosen metric.")
-    product: Product
-    total_sales: Decimal
-    total_quantity: int
-    total_profit: Decimal
+def _product(self: shapes.TopProductOut) -> Product:
+    return Product(id=self.product_id, name=self.product_name, category=self.product_category)
+
+
+# A top product links to its Product (which has id, name and category) in place of those columns.
+TopProduct = object_type(
+    shapes.TopProductOut,
+    "TopProduct",
+    omit={"product_name", "product_category"},
+    fields={
+        "product_id": strawberry.field(name="product", resolver=_product, graphql_type=Product)
+    },
+)
 
 
 @strawberry.type
 class Analytics(InsightFields):  # the insights' fields: app/api/graphql/insights.py
-    @strawberry.field
+    @strawberry.field(graphql_type=Revenue)
     async def revenue(
         self,
         info: Info,
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
         category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
-    ) -> Revenue:
-        summary = await info.context.db.run(
+    ) -> shapes.RevenueOut:
+        return await info.context.db.run(
             service.revenue_summary, DateRange(date_from, date_to), category=category
         )
-        return Revenue(
-            total_revenue=money(summary.total_revenue),
-            total_profit=money(summary.total_profit),
-            total_shipping_cost=money(summary.total_shipping_cost),
-            order_count=summary.order_count,
-            item_count=summary.item_count,
-            date_from=summary.date_from,
-            date_to=summary.date_to,
-            category=summary.category,
-        )
 
-    @strawberry.field(description="The best products by `by`; ties broken by product name.")
+    @strawberry.field(
+        description="The best products by `by`; ties broken by product name.",
+        graphql_type=list[TopProduct],  # type: ignore[valid-type]
+    )
     async def top_products(
         self,
         info: Info,
@@ -80,20 +71,9 @@ class Analytics(InsightFields):  # the insights' fields: app/api/graphql/insight
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
         category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
-    ) -> list[TopProduct]:
+    ) -> list[shapes.TopProductOut]:
         dates = DateRange(date_from, date_to)
-        rows = await info.context.db.run(
+        answer = await info.context.db.run(
             service.top_products, by=by.value, limit=limit, dates=dates, category=category
         )
-        return [
-            TopProduct(
-                rank=rank,
-                product=Product.from_ref(
-                    ProductRef(row.product_id, row.product_name, row.product_category)
-                ),
-                total_sales=money(row.total_sales),
-                total_quantity=row.total_quantity,
-                total_profit=money(row.total_profit),
-            )
-            for rank, row in enumerate(rows, start=1)
-        ]
+        return answer.items

@@ -1,8 +1,10 @@
 """The insights under `analytics { … }`: the same service functions (and SQL files) as REST.
 
-`InsightFields` is a base of `Analytics` (analytics.py). Amounts, averages and percentages are
-Decimal scalars serialised as strings with 2 decimals, correlations with 4, as in REST. The
-filters `dateFrom`, `dateTo` (inclusive) and `category` mean what they mean in REST: the service
+`InsightFields` is a base of `Analytics` (analytics.py). Each field answers with what its service
+returns, the insight's output declared once in `app.services.shapes`, through a type derived from
+that declaration (`derive.py`). Amounts are `Money`; averages and percentages are Decimal
+scalars serialised as strings with 2 decimals, correlations with 4, as in REST. The filters
+`dateFrom`, `dateTo` (inclusive) and `category` mean what they mean in REST: the service
 functions (and their SQL) are the same.
 """
 
@@ -10,180 +12,62 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import strawberry
 
 from app.api.graphql.context import Context
-from app.api.graphql.values import money
+from app.api.graphql.derive import object_type
+from app.api.graphql.scalars import Money
 from app.services import insights as service
+from app.services import shapes
 from app.services.validation import DateRange
 
 Info = strawberry.Info[Context, None]
-T = TypeVar("T")
 
 Granularity = strawberry.enum(service.Granularity, description="day, week (ISO, Monday) or month")
 
 
-def _build(cls: type[T], obj: Any, **nested: type) -> T:
-    """A Strawberry object from a service dataclass: Decimals at 2 places unless finer already,
-    lists of dataclasses converted with the `nested` type given for their field."""
-    values: dict[str, Any] = {}
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        if f.name in nested:
-            kind = nested[f.name]
-            value = [_build(kind, v) for v in value] if isinstance(value, list) else value
-        elif isinstance(value, Decimal):
-            exponent = value.as_tuple().exponent
-            if isinstance(exponent, int) and exponent > -2:  # e.g. a COALESCE'd 0: "0.00"
-                value = money(value)
-        values[f.name] = value
-    return cls(**values)
+# The types of the insights, derived from their one declaration (app/services/shapes.py); the
+# GraphQL names are the schema's.
+Share = object_type(shapes.ShareOut, "Share")
+CustomersInsight = object_type(shapes.CustomersOut, "CustomersInsight")
+CategoryRevenue = object_type(shapes.CategoryOut, "CategoryRevenue")
+ProductMargin = object_type(shapes.ProductMarginOut, "ProductMargin")
+OrdersInsight = object_type(shapes.OrdersOut, "OrdersInsight")
+DiscountLevel = object_type(shapes.DiscountLevelOut, "DiscountLevel")
+DiscountImpact = object_type(shapes.DiscountImpactOut, "DiscountImpact")
+TrendPoint = object_type(shapes.TrendPointOut, "TrendPoint")
+RevenueTrend = object_type(
+    shapes.RevenueTrendOut, "RevenueTrend", fields={"granularity": Granularity}
+)
+CustomerValue = object_type(shapes.CustomerValueOut, "CustomerValue")
+
+# A mapping in the declaration (percentile name → amount), an object with a field per percentile
+# here: GraphQL has no maps.
+Percentiles = strawberry.type(
+    dataclasses.make_dataclass(
+        "Percentiles", [(name, Money | None, None) for name in service.PERCENTILES]
+    ),
+    description="Revenue per customer at these percentiles (percentile_disc).",
+)
 
 
-@strawberry.type
-class Share:
-    value: str
-    customers: int
-    share_pct: Decimal = strawberry.field(description="Among customers with a recorded value.")
+def _percentiles(self: shapes.ValueDistributionOut) -> Any:
+    return Percentiles(**self.percentiles)
 
 
-@strawberry.type
-class CustomersInsight:
-    total_customers: int
-    by_device_type: list[Share]
-    by_login_type: list[Share]
-
-
-@strawberry.type
-class CategoryRevenue:
-    rank: int
-    category: str
-    item_count: int
-    total_quantity: int
-    total_revenue: Decimal
-    total_profit: Decimal
-    revenue_share_pct: Decimal | None
-
-
-@strawberry.type
-class ProductMargin:
-    rank: int
-    product_id: int
-    product_name: str
-    product_category: str
-    total_sales: Decimal
-    total_profit: Decimal
-    margin_pct: Decimal | None = strawberry.field(description="100 * sum(profit) / sum(sales).")
-
-
-@strawberry.type
-class OrdersInsight:
-    order_count: int
-    item_count: int
-    total_quantity: int
-    avg_quantity_per_order: Decimal | None
-    avg_items_per_order: Decimal | None
-    total_revenue: Decimal
-    total_profit: Decimal
-    average_order_value: Decimal | None
-    high_or_critical_orders: int
-    high_or_critical_pct: Decimal | None
-
-
-@strawberry.type
-class DiscountLevel:
-    discount: Decimal
-    item_count: int
-    order_count: int
-    total_sales: Decimal
-    avg_sales: Decimal | None
-    total_profit: Decimal
-    avg_profit: Decimal | None
-    avg_quantity: Decimal | None
-
-
-@strawberry.type
-class DiscountImpact:
-    levels: list[DiscountLevel]
-    sales_correlation: Decimal | None
-    quantity_correlation: Decimal | None
-    reading: str = strawberry.field(description="Does a higher discount lead to more sales?")
-
-
-@strawberry.type
-class TrendPoint:
-    period_start: dt.date
-    order_count: int
-    item_count: int
-    revenue: Decimal
-    profit: Decimal
-
-
-@strawberry.type
-class RevenueTrend:
-    granularity: Granularity  # type: ignore[valid-type]
-    date_from: dt.date | None
-    date_to: dt.date | None
-    category: str | None
-    points: list[TrendPoint]
-
-
-@strawberry.type
-class CustomerValue:
-    rank: int
-    customer_id: str
-    order_count: int
-    item_count: int
-    revenue: Decimal
-    profit: Decimal
-    first_order_date: dt.date
-    last_order_date: dt.date
-    average_order_value: Decimal
-
-
-@strawberry.type(description="Revenue per customer at these percentiles (percentile_disc).")
-class Percentiles:
-    p25: Decimal | None = None
-    p50: Decimal | None = None
-    p75: Decimal | None = None
-    p90: Decimal | None = None
-    p99: Decimal | None = None
-
-
-@strawberry.type
-class ValueDistribution:
-    customer_count: int
-    mean_revenue: Decimal | None
-    min_revenue: Decimal | None
-    max_revenue: Decimal | None
-    percentiles: Percentiles
-    mean_orders: Decimal | None
-
-
-@strawberry.type
-class CustomerLifetimeValue:
-    top: list[CustomerValue]
-    distribution: ValueDistribution
-
-
-@strawberry.type
-class Segment:
-    value: str
-    customers: int
-    orders: int
-    revenue: Decimal
-    average_order_value: Decimal | None
-    order_share_pct: Decimal | None
-
-
-@strawberry.type
-class PurchaseBehaviour:
-    by_device_type: list[Segment]
-    by_login_type: list[Segment]
-    by_payment_method: list[Segment]
+ValueDistribution = object_type(
+    shapes.ValueDistributionOut,
+    "ValueDistribution",
+    fields={"percentiles": strawberry.field(resolver=_percentiles, graphql_type=Percentiles)},
+)
+# REST's answer also says the limit asked for; GraphQL's field has it as its argument.
+CustomerLifetimeValue = object_type(
+    shapes.CustomerLifetimeValueOut, "CustomerLifetimeValue", omit={"limit"}
+)
+Segment = object_type(shapes.SegmentOut, "Segment")
+PurchaseBehaviour = object_type(shapes.PurchaseBehaviourOut, "PurchaseBehaviour")
 
 
 CATEGORY = "Only orders holding an item of this category (amounts: only its items)."
@@ -195,20 +79,25 @@ def _filters(date_from: dt.date | None, date_to: dt.date | None) -> DateRange:
 
 @strawberry.type
 class InsightFields:
-    @strawberry.field(description="Customer count, per device type, share of each login type.")
+    @strawberry.field(
+        description="Customer count, per device type, share of each login type.",
+        graphql_type=CustomersInsight,
+    )
     async def customers(
         self,
         info: Info,
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
         category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
-    ) -> CustomersInsight:
-        result = await info.context.db.run(
+    ) -> shapes.CustomersOut:
+        return await info.context.db.run(
             service.customers_overview, dates=_filters(date_from, date_to), category=category
         )
-        return _build(CustomersInsight, result, by_device_type=Share, by_login_type=Share)
 
-    @strawberry.field(description="Categories by revenue; ties broken by name.")
+    @strawberry.field(
+        description="Categories by revenue; ties broken by name.",
+        graphql_type=list[CategoryRevenue],  # type: ignore[valid-type]
+    )
     async def top_categories(
         self,
         info: Info,
@@ -216,47 +105,58 @@ class InsightFields:
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
         category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
-    ) -> list[CategoryRevenue]:
-        rows = await info.context.db.run(
+    ) -> list[shapes.CategoryOut]:
+        answer = await info.context.db.run(
             service.top_categories,
             limit=limit,
             dates=_filters(date_from, date_to),
             category=category,
         )
-        return [_build(CategoryRevenue, row) for row in rows]
+        return answer.items
 
-    @strawberry.field(description="Products by profit margin, best first; all without limit.")
-    async def profit_margins(self, info: Info, limit: int | None = None) -> list[ProductMargin]:
-        rows = await info.context.db.run(service.profit_margins, limit=limit)
-        return [_build(ProductMargin, row) for row in rows]
+    @strawberry.field(
+        description="Products by profit margin, best first; all without limit.",
+        graphql_type=list[ProductMargin],  # type: ignore[valid-type]
+    )
+    async def profit_margins(
+        self, info: Info, limit: int | None = None
+    ) -> list[shapes.ProductMarginOut]:
+        answer = await info.context.db.run(service.profit_margins, limit=limit)
+        return answer.items
 
-    @strawberry.field(description="Order sizes, revenue, profit, share of High/Critical orders.")
+    @strawberry.field(
+        description="Order sizes, revenue, profit, share of High/Critical orders.",
+        graphql_type=OrdersInsight,
+    )
     async def orders(
         self,
         info: Info,
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
         category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
-    ) -> OrdersInsight:
-        result = await info.context.db.run(
+    ) -> shapes.OrdersOut:
+        return await info.context.db.run(
             service.orders_overview, dates=_filters(date_from, date_to), category=category
         )
-        return _build(OrdersInsight, result)
 
-    @strawberry.field(description="Sales, profit, quantity per discount level; correlations.")
+    @strawberry.field(
+        description="Sales, profit, quantity per discount level; correlations.",
+        graphql_type=DiscountImpact,
+    )
     async def discount_impact(
         self,
         info: Info,
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
         category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
-    ) -> DiscountImpact:
-        result = await info.context.db.run(
+    ) -> shapes.DiscountImpactOut:
+        return await info.context.db.run(
             service.discount_impact, dates=_filters(date_from, date_to), category=category
         )
-        return _build(DiscountImpact, result, levels=DiscountLevel)
 
-    @strawberry.field(description="Revenue, profit, orders per period; oldest first.")
+    @strawberry.field(
+        description="Revenue, profit, orders per period; oldest first.", graphql_type=RevenueTrend
+    )
     async def revenue_trend(
         self,
         info: Info,
@@ -264,40 +164,34 @@ class InsightFields:
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
         category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
-    ) -> RevenueTrend:
-        trend = await info.context.db.run(
+    ) -> shapes.RevenueTrendOut:
+        return await info.context.db.run(
             service.revenue_trend,
             granularity=granularity,
             dates=_filters(date_from, date_to),
             category=category,
         )
-        return _build(RevenueTrend, trend, points=TrendPoint)
 
-    @strawberry.field(description="Top customers by revenue and the distribution over all.")
-    async def customer_lifetime_value(self, info: Info, limit: int = 10) -> CustomerLifetimeValue:
-        clv = await info.context.db.run(service.customer_lifetime_value, limit=limit)
-        d = clv.distribution
-        distribution = ValueDistribution(
-            customer_count=d.customer_count,
-            mean_revenue=d.mean_revenue,
-            min_revenue=d.min_revenue,
-            max_revenue=d.max_revenue,
-            percentiles=Percentiles(**d.percentiles),
-            mean_orders=d.mean_orders,
-        )
-        top = [_build(CustomerValue, row) for row in clv.top]
-        return CustomerLifetimeValue(top=top, distribution=distribution)
+    @strawberry.field(
+        description="Top customers by revenue and the distribution over all.",
+        graphql_type=CustomerLifetimeValue,
+    )
+    async def customer_lifetime_value(
+        self, info: Info, limit: int = 10
+    ) -> shapes.CustomerLifetimeValueOut:
+        return await info.context.db.run(service.customer_lifetime_value, limit=limit)
 
-    @strawberry.field(description="By device and login type (customer's), payment-method mix.")
+    @strawberry.field(
+        description="By device and login type (customer's), payment-method mix.",
+        graphql_type=PurchaseBehaviour,
+    )
     async def purchase_behaviour(
         self,
         info: Info,
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
         category: Annotated[str | None, strawberry.argument(description=CATEGORY)] = None,
-    ) -> PurchaseBehaviour:
-        result = await info.context.db.run(
+    ) -> shapes.PurchaseBehaviourOut:
+        return await info.context.db.run(
             service.purchase_behaviour, dates=_filters(date_from, date_to), category=category
         )
-        groups = dict.fromkeys(("by_device_type", "by_login_type", "by_payment_method"), Segment)
-        return _build(PurchaseBehaviour, result, **groups)

@@ -1,5 +1,8 @@
 """DataLoaders: each nested edge of the schema loads a whole level with one `= ANY(:keys)` query.
 
+The loaders only batch: each answers its keys with one call of a service function (pages of
+orders with their edges come composed from `app.services.order_pages`).
+
 Every loader is built per request by `Loaders(db)` (see `context.py` for why never module-level).
 Loaders over paginated nested lists (customer → orders, product → order items) are keyed by their
 arguments as well: two aliases with different `first`/`after` are two loaders, each batched.
@@ -7,98 +10,21 @@ arguments as well: two aliases with different `first`/`after` are two loaders, e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiodataloader import DataLoader
 from sqlalchemy.orm import Session
 
-from app.services import customers, orders, products
+from app.services import customers, order_pages, orders, products
+from app.services.order_pages import LoadedOrder, OrderEdges
 from app.services.pagination import Page, PageRequest
 
 if TYPE_CHECKING:
     from app.api.graphql.context import RequestDb
 
 V = TypeVar("V")
-
-
-@dataclass(frozen=True, slots=True)
-class OrderEdges:
-    """Which of an order's edges a query selects, to be loaded together with the orders."""
-
-    totals: bool = False
-    items: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class LoadedOrder:
-    """An order row with the edges loaded with it (None: not loaded, the field's loader will)."""
-
-    row: orders.OrderRow
-    totals: orders.OrderTotals | None = None
-    items: list[orders.OrderItemRow] | None = None
-
-
-def load_order_edges(
-    session: Session, rows: Sequence[orders.OrderRow], edges: OrderEdges
-) -> list[LoadedOrder]:
-    """`rows` with their totals and items as `edges` asks: one statement per edge for them all,
-    except that totals come from the items when both are asked for (all of each order's items
-    are loaded then, so the SQL sums would add up the same rows)."""
-    ids = [row.id for row in rows]
-    items = orders.order_items_by_order_ids(session, ids) if edges.items else {}
-    if edges.totals and edges.items:
-        totals = {order_id: orders.totals_of_items(lines) for order_id, lines in items.items()}
-    elif edges.totals:
-        totals = orders.order_totals_by_order_ids(session, ids)
-    else:
-        totals = {}
-    return [LoadedOrder(row, totals.get(row.id), items.get(row.id)) for row in rows]
-
-
-def order_page_with_edges(
-    session: Session,
-    filters: orders.OrderFilters,
-    page: PageRequest,
-    sort: orders.OrderSort,
-    edges: OrderEdges,
-    *,
-    with_total: bool = True,
-) -> Page[LoadedOrder]:
-    """The root `orders` listing: one page of orders and the edges asked for, in one call."""
-    result = orders.list_order_rows(session, filters, page, sort, with_total=with_total)
-    loaded = load_order_edges(session, result.items, edges)
-    return Page(loaded, result.total, result.limit, result.offset)
-
-
-def _orders_of_customers(
-    filters: orders.OrderFilters,
-    page: PageRequest,
-    sort: orders.OrderSort,
-    edges: OrderEdges,
-    session: Session,
-    keys: list[int],
-) -> dict[int, Page[LoadedOrder]]:
-    """customer pk → one page of its orders, with the edges `edges` asks for."""
-    pages = orders.orders_by_customer_pks(session, keys, filters, page, sort)
-    rows = [row for customer_page in pages.values() for row in customer_page.items]
-    loaded = iter(load_order_edges(session, rows, edges))
-    return {
-        key: Page([next(loaded) for _ in p.items], p.total, p.limit, p.offset)
-        for key, p in pages.items()
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class ProductRef:
-    """What an order item already knows about its product: enough to resolve name and category
-    without a query (sums come from the `product_summary` loader)."""
-
-    id: int
-    name: str
-    category: str
 
 
 def _batch(
@@ -124,11 +50,11 @@ class Loaders:
 
     @cached_property
     def customer(self) -> DataLoader[int, customers.CustomerRow | None]:
-        return _batch(self._db, customers.customers_by_ids, None)
+        return _batch(self._db, customers.customers_by_pks, None)
 
     @cached_property
     def customer_stats(self) -> DataLoader[int, customers.CustomerStats]:
-        return _batch(self._db, customers.customer_stats_by_ids, customers.NO_ORDERS)
+        return _batch(self._db, customers.customer_stats_by_pks, customers.NO_ORDERS)
 
     @cached_property
     def order(self) -> DataLoader[int, orders.OrderRow | None]:
@@ -156,7 +82,9 @@ class Loaders:
     ) -> DataLoader[int, Page[LoadedOrder]]:
         """customer pk → one page of its orders (window function: one query per level), with
         the orders' totals and items when `edges` asks for them, in the same batch."""
-        service = partial(_orders_of_customers, filters, page, sort, edges)
+        service = partial(
+            order_pages.orders_of_customers, filters=filters, page=page, sort=sort, edges=edges
+        )
         return self._paged_loader(("orders_of_customers", filters, page, sort, edges), service)
 
     async def preload_orders_of_customers(
@@ -171,8 +99,9 @@ class Loaders:
         service in one call, and prime that loader with it: no future per key to gather and
         no batch to schedule, for a page of customers whose `orders` are all wanted."""
         loader = self.orders_of_customers(filters, page, sort, edges)
-        service = partial(_orders_of_customers, filters, page, sort, edges)
-        found = await self._db.run(service, keys)
+        found = await self._db.run(
+            order_pages.orders_of_customers, keys, filters, page, sort, edges
+        )
         for key in keys:
             loader.prime(key, found[key])  # every key has a (possibly empty) page
 

@@ -32,13 +32,14 @@ from app.api.graphql.inputs import (
     order_filters,
     product_filters,
 )
-from app.api.graphql.loaders import ProductRef, order_page_with_edges
 from app.api.graphql.pagination import Connection, connection, page_request
 from app.api.graphql.resolvers import CachedNameConverter, streamline_resolvers
+from app.api.graphql.scalars import SCALARS
 from app.api.graphql.selection import selected
 from app.api.graphql.types import Customer, Order, Product, order_edges, preload_orders
 from app.services import customers, products
 from app.services.errors import NotFoundError
+from app.services.order_pages import order_page_with_edges
 
 Info = strawberry.Info[Context, None]
 
@@ -71,7 +72,7 @@ class Query:
         summary = await info.context.loaders.product_summary.load(id)
         if summary is None:
             raise NotFoundError("product", id)
-        return Product.from_ref(ProductRef(summary.id, summary.name, summary.category))
+        return Product(id=summary.id, name=summary.name, category=summary.category)
 
     @strawberry.field(description="Customers, by dataset id unless `orderBy` says otherwise.")
     async def customers(
@@ -137,7 +138,7 @@ class Query:
         )
         ctx.loaders.prime_product_summaries(page.items)
         return connection(
-            page, lambda row: Product.from_ref(ProductRef(row.id, row.name, row.category)), request
+            page, lambda row: Product(id=row.id, name=row.name, category=row.category), request
         )
 
     @strawberry.field(description="Business insights.")
@@ -241,7 +242,7 @@ def build_schema() -> strawberry.Schema:
     built = AppSchema(
         query=Query,
         execution_context_class=FastExecutor,
-        config=StrawberryConfig(name_converter=CachedNameConverter()),
+        config=StrawberryConfig(name_converter=CachedNameConverter(), scalar_map=SCALARS),
     )
     streamline_resolvers(built)
     return built

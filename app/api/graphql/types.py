@@ -27,8 +27,8 @@ from graphql import FieldNode
 from app.api.graphql.context import Context
 from app.api.graphql.execution_plans import NOT_NOW, answer_now
 from app.api.graphql.inputs import OrderFilter, OrderOrderBy, order_filters
-from app.api.graphql.loaders import LoadedOrder, OrderEdges, ProductRef
 from app.api.graphql.pagination import Connection, connection, page_request
+from app.api.graphql.scalars import Money
 from app.api.graphql.selection import selected, selected_nodes
 from app.api.graphql.values import (
     Info,
@@ -36,8 +36,6 @@ from app.api.graphql.values import (
     item_count_of,
     last_order_date_of,
     lines_of,
-    money,
-    money_or_none,
     order_count_of,
     order_profit_of,
     per_field_node,
@@ -51,7 +49,9 @@ from app.api.graphql.values import (
     total_of,
     totals_now,
 )
+from app.services.amounts import cents
 from app.services.customers import CustomerRow, CustomerStats
+from app.services.order_pages import LoadedOrder, OrderEdges
 from app.services.orders import OrderItemRow, OrderRow, OrderTotals
 from app.services.pagination import Page
 from app.services.products import ProductSummary
@@ -101,11 +101,11 @@ class Customer:
         return then_or_await(self._stats(info), item_count_of)
 
     @strawberry.field(description="Sum of recorded sales.", metadata=stats_now(sales_of))
-    def total_sales(self, info: Info) -> Decimal:
+    def total_sales(self, info: Info) -> Money:
         return then_or_await(self._stats(info), sales_of)
 
     @strawberry.field(metadata=stats_now(profit_of))
-    def total_profit(self, info: Info) -> Decimal:
+    def total_profit(self, info: Info) -> Money:
         return then_or_await(self._stats(info), profit_of)
 
     @strawberry.field(metadata=stats_now(first_order_date_of))
@@ -217,7 +217,7 @@ class Order:
             order_time=row.order_time,
             priority=row.priority,
             payment_method=row.payment_method,
-            aging=money_or_none(row.aging),
+            aging=None if row.aging is None else cents(row.aging),
             totals=totals,
             item_rows=items,
         )
@@ -230,7 +230,7 @@ class Order:
     @strawberry.field(
         description="Order total: the sum of its lines' sales.", metadata=totals_now(total_of)
     )
-    def total(self, info: Info) -> Decimal:
+    def total(self, info: Info) -> Money:
         return self._totals(info, total_of)
 
     @strawberry.field(metadata=totals_now(lines_of))
@@ -242,11 +242,11 @@ class Order:
         return self._totals(info, quantity_of)
 
     @strawberry.field(metadata=totals_now(order_profit_of))
-    def total_profit(self, info: Info) -> Decimal:
+    def total_profit(self, info: Info) -> Money:
         return self._totals(info, order_profit_of)
 
     @strawberry.field(metadata=totals_now(shipping_of))
-    def total_shipping_cost(self, info: Info) -> Decimal:
+    def total_shipping_cost(self, info: Info) -> Money:
         return self._totals(info, shipping_of)
 
     @strawberry.field
@@ -280,9 +280,9 @@ class OrderItem:
     position: int = strawberry.field(description="1-based line number within the order.")
     quantity: int | None
     discount: Decimal | None = strawberry.field(description='Fraction 0..1, e.g. "0.30".')
-    sales: Decimal | None
-    profit: Decimal | None
-    shipping_cost: Decimal | None
+    sales: Money | None
+    profit: Money | None
+    shipping_cost: Money | None
     # The item's row already names its product: a plain field, no loader and no resolver.
     product: Product
 
@@ -292,10 +292,10 @@ class OrderItem:
             order_id=row.order_id,
             position=row.position,
             quantity=row.quantity,
-            discount=money_or_none(row.discount),
-            sales=money_or_none(row.sales),
-            profit=money_or_none(row.profit),
-            shipping_cost=money_or_none(row.shipping_cost),
+            discount=None if row.discount is None else cents(row.discount),
+            sales=row.sales,
+            profit=row.profit,
+            shipping_cost=row.shipping_cost,
             product=Product(
                 id=row.product_id, name=row.product_name, category=row.product_category
             ),
@@ -314,10 +314,6 @@ class Product:
     name: str
     category: str
 
-    @classmethod
-    def from_ref(cls, ref: ProductRef) -> Product:
-        return cls(id=ref.id, name=ref.name, category=ref.category)
-
     def _summary(self, info: Info) -> asyncio.Future[ProductSummary | None]:
         return info.context.loaders.product_summary.load(self.id)
 
@@ -326,12 +322,12 @@ class Product:
         return then_or_await(self._summary(info), lambda s: _exists(s).units_sold)
 
     @strawberry.field(description="Sum of recorded sales.")
-    def total_sales(self, info: Info) -> Decimal:
-        return then_or_await(self._summary(info), lambda s: money(_exists(s).total_sales))
+    def total_sales(self, info: Info) -> Money:
+        return then_or_await(self._summary(info), lambda s: _exists(s).total_sales)
 
     @strawberry.field
-    def total_profit(self, info: Info) -> Decimal:
-        return then_or_await(self._summary(info), lambda s: money(_exists(s).total_profit))
+    def total_profit(self, info: Info) -> Money:
+        return then_or_await(self._summary(info), lambda s: _exists(s).total_profit)
 
     @strawberry.field(description="Order lines naming this product.")
     def item_count(self, info: Info) -> int:

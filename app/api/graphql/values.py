@@ -1,6 +1,7 @@
-"""How the object types' fields turn loaded rows into values: money rounding, loader values that
-may or may not be there yet, and per-field-node state. Shared by `types.py`'s resolvers and their
-answer-now functions (see `execution_plans.py`), so both answer from the same code.
+"""How the object types' fields turn loaded rows into values: loader values that may or may not be
+there yet, and per-field-node state. Shared by `types.py`'s resolvers and their answer-now
+functions (see `execution_plans.py`), so both answer from the same code. Amounts are passed on as
+loaded: the `Money` scalar rounds and writes them.
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping
-from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -16,6 +16,7 @@ import strawberry
 
 from app.api.graphql.context import Context
 from app.api.graphql.execution_plans import NOT_NOW, AnswerNow, answer_now
+from app.api.graphql.scalars import Money
 from app.services.customers import CustomerStats
 from app.services.orders import OrderTotals
 
@@ -23,23 +24,9 @@ if TYPE_CHECKING:
     from app.api.graphql.types import Customer, Order
 
 Info = strawberry.Info[Context, None]
-CENT = Decimal("0.01")
 
 V = TypeVar("V")
 T = TypeVar("T")
-
-
-def money(value: Decimal) -> Decimal:
-    """Exactly two decimals, like REST (the Decimal scalar serialises as a string: "140.00")."""
-    quantized = value.quantize(CENT, rounding=ROUND_HALF_UP)
-    return quantized if quantized else abs(quantized)  # no "-0.00"
-
-
-def money_or_none(value: Decimal | None) -> Decimal | None:
-    if value is None:
-        return None
-    quantized = value.quantize(CENT, rounding=ROUND_HALF_UP)  # `money`, inlined: 4 per item
-    return quantized if quantized else abs(quantized)
 
 
 async def _await_then(pending: Awaitable[V], then: Callable[[V], T]) -> T:
@@ -83,12 +70,8 @@ first_order_date_of: Callable[[CustomerStats], dt.date | None] = attrgetter("fir
 last_order_date_of: Callable[[CustomerStats], dt.date | None] = attrgetter("last_order_date")
 
 
-def sales_of(stats: CustomerStats) -> Decimal:
-    return money(stats.total_sales)
-
-
-def profit_of(stats: CustomerStats) -> Decimal:
-    return money(stats.total_profit)
+sales_of: Callable[[CustomerStats], Money] = attrgetter("total_sales")
+profit_of: Callable[[CustomerStats], Money] = attrgetter("total_profit")
 
 
 def customer_stats(customer: Customer, context: Context) -> asyncio.Future[CustomerStats]:
@@ -108,16 +91,9 @@ lines_of: Callable[[OrderTotals], int] = attrgetter("item_count")
 quantity_of: Callable[[OrderTotals], int] = attrgetter("total_quantity")
 
 
-def total_of(totals: OrderTotals) -> Decimal:
-    return money(totals.total_sales)
-
-
-def order_profit_of(totals: OrderTotals) -> Decimal:
-    return money(totals.total_profit)
-
-
-def shipping_of(totals: OrderTotals) -> Decimal:
-    return money(totals.total_shipping_cost)
+total_of: Callable[[OrderTotals], Money] = attrgetter("total_sales")
+order_profit_of: Callable[[OrderTotals], Money] = attrgetter("total_profit")
+shipping_of: Callable[[OrderTotals], Money] = attrgetter("total_shipping_cost")
 
 
 def totals_now(then: Callable[[OrderTotals], Any]) -> Mapping[str, AnswerNow]:

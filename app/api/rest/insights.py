@@ -1,7 +1,8 @@
 """Insight routes under /analytics (top products and revenue are in `analytics.py`).
 
-Thin: each route validates its query parameters, calls one `app.services.insights` function
-(which runs one SQL file from `queries/`) and shapes the dataclasses into response models. The
+Thin: each route validates its query parameters and serves what one `app.services.insights`
+function returns (it runs one SQL file from `queries/`): the insight's output, declared once in
+`app.services.shapes`, is the response model. The
 routes are async and run the service with `run_read` (on the event loop, see
 app/db/async_reads.py), like the customers routes: a request holds one of the read pool's
 connections only while its statements run, and never more than the pool has.
@@ -12,7 +13,6 @@ Every route but profit margins and customer lifetime value takes the same option
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -20,7 +20,9 @@ from fastapi import APIRouter, Depends, Query
 from app.api.rest.csv_export import CsvExportRoute
 from app.api.rest.deps import date_range
 from app.api.rest.errors import problem_responses
-from app.api.rest.insight_schemas import (
+from app.db.async_reads import run_read
+from app.services import insights as service
+from app.services.shapes import (
     CustomerLifetimeValueOut,
     CustomersOut,
     DiscountImpactOut,
@@ -30,8 +32,6 @@ from app.api.rest.insight_schemas import (
     RevenueTrendOut,
     TopCategoriesOut,
 )
-from app.db.async_reads import run_read
-from app.services import insights as service
 from app.services.validation import DateRange
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], route_class=CsvExportRoute)
@@ -61,8 +61,7 @@ def _limit(default: int, description: str) -> object:
 async def customers(dates: DatesDep = NO_FILTER, category: Category = None) -> CustomersOut:
     """Device and login type are the customer's latest; unrecorded values are left out. With a
     filter, only the customers with an order in the range (holding an item of the category)."""
-    overview = await run_read(service.customers_overview, dates=dates, category=category)
-    return CustomersOut.model_validate(asdict(overview))
+    return await run_read(service.customers_overview, dates=dates, category=category)
 
 
 @router.get(
@@ -78,8 +77,7 @@ async def top_categories(
 ) -> TopCategoriesOut:
     """Most revenue in the date range first; ties broken by category name. With a category, only
     its row, keeping its rank and its share of all categories' revenue."""
-    rows = await run_read(service.top_categories, limit=limit, dates=dates, category=category)
-    return TopCategoriesOut.model_validate({"limit": limit, "items": [asdict(r) for r in rows]})
+    return await run_read(service.top_categories, limit=limit, dates=dates, category=category)
 
 
 @router.get(
@@ -92,8 +90,7 @@ async def profit_margins(
     limit: Annotated[int | None, _limit(10, "How many products (1..100); all if omitted.")] = None,
 ) -> ProfitMarginsOut:
     """Highest margin first; ties broken by product name."""
-    rows = await run_read(service.profit_margins, limit=limit)
-    return ProfitMarginsOut.model_validate({"limit": limit, "items": [asdict(r) for r in rows]})
+    return await run_read(service.profit_margins, limit=limit)
 
 
 @router.get(
@@ -105,8 +102,7 @@ async def profit_margins(
 async def orders(dates: DatesDep = NO_FILTER, category: Category = None) -> OrdersOut:
     """An order is the CSV rows sharing customer, date and time. With a category: the orders
     holding one of its items; items, units, revenue and profit are its items only."""
-    overview = await run_read(service.orders_overview, dates=dates, category=category)
-    return OrdersOut.model_validate(asdict(overview))
+    return await run_read(service.orders_overview, dates=dates, category=category)
 
 
 @router.get(
@@ -120,8 +116,7 @@ async def discount_impact(
 ) -> DiscountImpactOut:
     """Items of the range (and category) grouped by discount; `reading` is derived from the
     correlations, not written by hand."""
-    impact = await run_read(service.discount_impact, dates=dates, category=category)
-    return DiscountImpactOut.model_validate(asdict(impact))
+    return await run_read(service.discount_impact, dates=dates, category=category)
 
 
 @router.get(
@@ -139,10 +134,9 @@ async def revenue_trend(
     category: Category = None,
 ) -> RevenueTrendOut:
     """Oldest period first; periods without orders are left out."""
-    trend = await run_read(
+    return await run_read(
         service.revenue_trend, granularity=granularity, dates=dates, category=category
     )
-    return RevenueTrendOut.model_validate({**asdict(trend), "granularity": trend.granularity.value})
 
 
 @router.get(
@@ -155,8 +149,7 @@ async def customer_lifetime_value(
     limit: Annotated[int, _limit(10, "How many top customers (1..100).")] = 10,
 ) -> CustomerLifetimeValueOut:
     """Per customer: orders, revenue, profit, first/last order, average order value."""
-    clv = await run_read(service.customer_lifetime_value, limit=limit)
-    return CustomerLifetimeValueOut.model_validate({"limit": limit, **asdict(clv)})
+    return await run_read(service.customer_lifetime_value, limit=limit)
 
 
 @router.get(
@@ -171,5 +164,4 @@ async def purchase_behaviour(
     """Device and login type are the customer's latest; payment method is the order's. With a
     filter: the orders in the range (holding an item of the category), their customers, and the
     revenue of their (category's) items."""
-    behaviour = await run_read(service.purchase_behaviour, dates=dates, category=category)
-    return PurchaseBehaviourOut.model_validate(asdict(behaviour))
+    return await run_read(service.purchase_behaviour, dates=dates, category=category)

@@ -1,41 +1,14 @@
-"""Response models. Money and other NUMERIC values are exact: Decimal in, 2-decimal strings out."""
+"""Response models. Money and other NUMERIC values are exact: Decimal in, 2-decimal strings out
+(`app.services.amounts`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-CENT = Decimal("0.01")
-
-
-def _two_places(value: Decimal) -> Decimal:
-    quantized = value.quantize(CENT, rounding=ROUND_HALF_UP)
-    # "-0.00" is a float artefact, not an amount: normalise it to "0.00".
-    return quantized if quantized else abs(quantized)
-
-
-def _as_string(value: Decimal) -> str:
-    return f"{value:.2f}"
-
-
-Money = Annotated[
-    Decimal,
-    AfterValidator(_two_places),
-    PlainSerializer(_as_string, return_type=str, when_used="always"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["140.00"]}),
-]
-"""An exact amount: quantized to 0.01 and serialised as a string with exactly 2 decimals."""
-
-Decimal2 = Annotated[
-    Decimal,
-    AfterValidator(_two_places),
-    PlainSerializer(_as_string, return_type=str, when_used="always"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["0.30"]}),
-]
-"""Non-money NUMERIC values (discount fraction, aging days) use the same exact 2-decimal string."""
+from app.services.amounts import MONEY_NOTE, Decimal2, Money
 
 LOCAL_NOTE = "Local time as recorded in the dataset, which has no time zone: no UTC offset"
 
@@ -60,8 +33,6 @@ LocalTime = Annotated[
 """A naive time of day, `HH:MM:SS`: not an RFC 3339 `time`, which needs an offset."""
 
 T = TypeVar("T")
-
-MONEY_NOTE = "Exact decimal as a string with 2 decimals"
 
 
 class PageOut(BaseModel, Generic[T]):
@@ -134,37 +105,6 @@ class ProductOut(BaseModel):
     total_sales: Money = Field(description=f"Sum of recorded sales. {MONEY_NOTE}.")
     total_profit: Money = Field(description=f"Sum of profit. {MONEY_NOTE}.")
     item_count: int = Field(description="Order lines naming this product.", examples=[10])
-
-
-class TopProductOut(BaseModel):
-    rank: int = Field(description="1 = best by the chosen metric.", examples=[1])
-    product_id: int = Field(examples=[1])
-    product_name: str = Field(examples=["Car Media Players"])
-    product_category: str = Field(examples=["Auto & Accessories"])
-    total_sales: Money = Field(description=f"Sum of recorded sales. {MONEY_NOTE}.")
-    total_quantity: int = Field(description="Units sold.", examples=[12])
-    total_profit: Money = Field(description=f"Sum of profit. {MONEY_NOTE}.")
-
-
-class TopProductsOut(BaseModel):
-    by: str = Field(description="The metric ranked by.", examples=["sales"])
-    limit: int = Field(examples=[5])
-    items: list[TopProductOut]
-
-
-class RevenueOut(BaseModel):
-    total_revenue: Money = Field(
-        description=f"Sum of recorded line sales (not scaled by quantity). {MONEY_NOTE}."
-    )
-    total_profit: Money = Field(description=f"{MONEY_NOTE}.")
-    total_shipping_cost: Money = Field(description=f"{MONEY_NOTE}.")
-    order_count: int = Field(examples=[700])
-    item_count: int = Field(description="Order lines.", examples=[700])
-    date_from: dt.date | None = Field(description="Inclusive start, if filtered.")
-    date_to: dt.date | None = Field(description="Inclusive end, if filtered.")
-    category: str | None = Field(
-        default=None, description="The product category, if filtered.", examples=[None]
-    )
 
 
 class HealthOut(BaseModel):

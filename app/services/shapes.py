@@ -1,35 +1,24 @@
-"""Response models of the insight routes.
+"""Each insight's output, declared once: what its service returns, REST serves and the CLI prints.
+
+The services build the models from their SQL rows by column name and the GraphQL types are
+derived from the models (`app/api/graphql/derive.py`), so a new column of an insight touches its
+SQL file and its model here, nothing else. A field's description is its documentation in both
+OpenAPI and the GraphQL schema. The models have no docstrings on purpose:
+a docstring would become the OpenAPI schema's description.
 
 Money, averages and percentages are exact decimals serialised as strings with exactly 2 decimals
-(`"55.47"` means 55.47 %); correlations are strings with 4 decimals. Never floats.
+(`"55.47"` means 55.47 %); correlations are strings with 4 decimals. Never floats (see
+`app.services.amounts`). Model names are the OpenAPI component names; the GraphQL types are
+named where they are derived.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, Field
 
-from app.api.rest.schemas import MONEY_NOTE, Decimal2, Money
-
-Percent = Annotated[
-    Decimal,
-    AfterValidator(lambda v: v.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
-    PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="always"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["55.47"]}),
-]
-"""A percentage rounded to 2 decimals by PostgreSQL, as a string: "55.47" is 55.47 %."""
-
-Correlation = Annotated[
-    Decimal,
-    PlainSerializer(lambda v: f"{v:.4f}", return_type=str, when_used="always"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d\.\d{4}$", "examples": ["0.0312"]}),
-]
-"""A Pearson correlation coefficient rounded to 4 decimals, as a string."""
-
-PCT_NOTE = "Percentage rounded to 2 decimals, as a string"
+from app.services.amounts import MONEY_NOTE, PCT_NOTE, Correlation, Decimal2, Money, Percent
 
 
 class ShareOut(BaseModel):
@@ -174,3 +163,34 @@ class PurchaseBehaviourOut(BaseModel):
     by_device_type: list[SegmentOut] = Field(description="By the customer's (latest) device.")
     by_login_type: list[SegmentOut] = Field(description="By the customer's (latest) login type.")
     by_payment_method: list[SegmentOut] = Field(description="Payment-method mix, per order.")
+
+
+class TopProductOut(BaseModel):
+    rank: int = Field(description="1 = best by the chosen metric.", examples=[1])
+    product_id: int = Field(examples=[1])
+    product_name: str = Field(examples=["Car Media Players"])
+    product_category: str = Field(examples=["Auto & Accessories"])
+    total_sales: Money = Field(description=f"Sum of recorded sales. {MONEY_NOTE}.")
+    total_quantity: int = Field(description="Units sold.", examples=[12])
+    total_profit: Money = Field(description=f"Sum of profit. {MONEY_NOTE}.")
+
+
+class TopProductsOut(BaseModel):
+    by: str = Field(description="The metric ranked by.", examples=["sales"])
+    limit: int = Field(examples=[5])
+    items: list[TopProductOut]
+
+
+class RevenueOut(BaseModel):
+    total_revenue: Money = Field(
+        description=f"Sum of recorded line sales (not scaled by quantity). {MONEY_NOTE}."
+    )
+    total_profit: Money = Field(description=f"{MONEY_NOTE}.")
+    total_shipping_cost: Money = Field(description=f"{MONEY_NOTE}.")
+    order_count: int = Field(examples=[700])
+    item_count: int = Field(description="Order lines.", examples=[700])
+    date_from: dt.date | None = Field(description="Inclusive start, if filtered.")
+    date_to: dt.date | None = Field(description="Inclusive end, if filtered.")
+    category: str | None = Field(
+        default=None, description="The product category, if filtered.", examples=[None]
+    )
