@@ -7,7 +7,12 @@ interleaved, rounds of N sequential reads of `SELECT $1::int` on:
 - `asyncpg-pool`: `asyncpg.create_pool(..., reset=<no-op>, record_class=Row)`, the same
   max size, `async with pool.acquire(timeout=...)` (the app needs the timeout);
 - `asyncpg-pool-notimeout`: the same pool, `acquire()` without a timeout;
-- `connection`: one connection held throughout, no pool at all (the floor).
+- `connection`: one connection held throughout, no pool at all (the floor);
+- `run-read`: the whole greenlet bridge, `run_read(service)` with a sync service executing a
+  SQLAlchemy statement (compiled once) through `AsyncReadSession`, on the app's `ReadPool`;
+- `async-session`: the alternative, SQLAlchemy's `AsyncSession` on asyncpg (its own pool);
+- `thread-session`: the other alternative, the sync service on a psycopg2 `Session` in a worker
+  thread (`asyncio.to_thread`; SQLAlchemy's pool). Both run the same statement.
 
 Reports each variant's median CPU µs per read (time.process_time of this process only: the
 server's work is the same for all). `--iterations 0` runs set-up only, for callgrind baselines.
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -28,12 +34,15 @@ from functools import partial
 from pathlib import Path
 
 import asyncpg
+from sqlalchemy import Integer, bindparam, select
+from sqlalchemy.orm import Session
 
 from app.db.async_reads import Row
 from app.db.embedded import embedded_database_url
 from app.db.read_pool import ReadPool
 
 SQL = "SELECT $1::int AS n"
+STATEMENT = select(bindparam("n", type_=Integer).label("n"))  # the same, as a service sends it
 MAX_SIZE = 20
 TIMEOUT = 2.0
 WARM_UP = 200  # reads per variant before measuring (also with --iterations 0)
@@ -47,7 +56,12 @@ def _dsn(url: str) -> str:
     return url.replace("postgresql+psycopg2://", "postgresql://", 1)
 
 
-async def variants(dsn: str) -> dict[str, Callable[[int], Awaitable[None]]]:
+def one_row(session: Session, n: int) -> int:
+    """A read service as the app's are written: sync SQLAlchemy over a `Session`."""
+    return int(session.execute(STATEMENT, {"n": n}).one()[0])
+
+
+async def variants(url: str, dsn: str) -> dict[str, Callable[[int], Awaitable[None]]]:
     read_pool = ReadPool(partial(asyncpg.connect, dsn, record_class=Row), max_size=MAX_SIZE)
     pool = await asyncpg.create_pool(
         dsn, min_size=1, max_size=MAX_SIZE, reset=_noop_reset, record_class=Row
@@ -76,16 +90,53 @@ async def variants(dsn: str) -> dict[str, Callable[[int], Awaitable[None]]]:
         for i in range(n):
             await held.fetch(SQL, i)
 
+    async def run_read_(n: int) -> None:
+        for i in range(n):
+            assert await run_read(one_row, i) == i
+
+    # The app's own path: its engine pointed at the benchmark's database, this loop's pool.
+    os.environ["DATABASE_URL"] = url
+    from app.config import get_settings
+    from app.db import engine as db_engine
+    from app.db.async_reads import open_read_pool, run_read
+
+    get_settings.cache_clear()
+    db_engine.dispose_engine()
+    await open_read_pool()
+
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+    async_engine = create_async_engine(
+        dsn.replace("postgresql://", "postgresql+asyncpg://", 1), pool_size=MAX_SIZE
+    )
+
+    async def async_session(n: int) -> None:
+        for i in range(n):
+            async with AsyncSession(async_engine) as session:
+                row = (await session.execute(STATEMENT, {"n": i})).one()
+                assert row[0] == i
+
+    def sync_read(i: int) -> int:
+        with db_engine.session_scope() as session:
+            return one_row(session, i)
+
+    async def thread_session(n: int) -> None:
+        for i in range(n):
+            assert await asyncio.to_thread(sync_read, i) == i
+
     return {
         "readpool": readpool,
         "asyncpg-pool": asyncpg_pool,
         "asyncpg-pool-notimeout": asyncpg_pool_notimeout,
         "connection": connection,
+        "run-read": run_read_,
+        "async-session": async_session,
+        "thread-session": thread_session,
     }
 
 
 async def measure(url: str, only: list[str] | None, rounds: int, iterations: int) -> None:
-    runs = await variants(_dsn(url))
+    runs = await variants(url, _dsn(url))
     names = [name for name in runs if not only or name in only]
     for name in names:  # warm: connections open, statements prepared
         await runs[name](WARM_UP)
