@@ -226,9 +226,19 @@ def strawberry_schema(executor: str, async_all: bool) -> Any:
 
     if executor == "stock":
         return strawberry.Schema(query=Query)
-    from tests.graphql.fast_schema import plain_and_fast  # the app's set-up, as its tests use it
+    # The app's set-up (as app/api/graphql/schema.py and the differential tests build it).
+    from strawberry.schema.config import StrawberryConfig
 
-    return plain_and_fast(Query)[1]
+    from app.api.graphql.execution import FastExecutor
+    from app.api.graphql.resolvers import CachedNameConverter, streamline_resolvers
+
+    fast = strawberry.Schema(
+        query=Query,
+        execution_context_class=FastExecutor,
+        config=StrawberryConfig(name_converter=CachedNameConverter()),
+    )
+    streamline_resolvers(fast)
+    return fast
 
 
 def core_schema(async_all: bool) -> tuple[Any, Any]:
