@@ -15,7 +15,7 @@ Each row also gives the server process's CPU time per request in the window (`CP
 /proc): on a shared machine req/s moves with everyone else's load, CPU per request much less.
 Scenarios are measured in `--rounds` interleaved windows and the table gives each one's median
 window (req/s, CPU) and the percentiles over all of them: this VM's speed drifts by ±20 % over
-minutes, and one window per scenario compared scenarios measured at different speeds.
+minutes, and a single window per scenario would compare scenarios measured at different speeds.
 
     python -m bench.graphql --duration 5 --rounds 3 --connections 16
 """

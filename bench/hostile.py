@@ -1,5 +1,6 @@
-"""A hostile CSV corpus: every malformed or awkward file of issue 7, generated from `bench.synth`
-rows (the same vocabulary and format as the real file), each with the verdict the README promises.
+"""A hostile CSV corpus: malformed and awkward files generated from `bench.synth` rows (the same
+vocabulary and format as the real file), each with the verdict the loader promises
+(docs/loader.md, docs/testing.md).
 
 A corpus is a `baseline` file (the data a database already holds) plus one file per case. In every
 case but the file-level ones, row 7 is the hostile row among ordinary synthetic rows:

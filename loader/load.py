@@ -244,7 +244,8 @@ def _derive(
     step_started = time.perf_counter()
     progress("analyze", 0, None)
     # Fresh statistics, inside the transaction so they arrive with the rows: without them the
-    # planner picks plans measured 50x slower (the API's first queries, a rollup refresh).
+    # planner picks far slower plans for the API's first queries and a rollup refresh
+    # (docs/loader.md).
     conn.exec_driver_sql(statements.ANALYZE_TABLES)
     log.info("statistics updated in %.2f s", time.perf_counter() - step_started)
     step_started = time.perf_counter()

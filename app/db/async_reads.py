@@ -9,13 +9,10 @@ suspends the greenlet and leaves the loop free. So the loop never blocks on Post
 thread is involved, and each query exists once, as the service's SQLAlchemy statement (or its
 `queries/*.sql` text).
 
-Why not worker threads with psycopg2 sessions (what this replaced), nor SQLAlchemy's AsyncSession:
-measured on this 2-core machine, CPU per `get_customer` call (one statement), sequentially:
-SQLAlchemy sync session on psycopg2 240 µs; AsyncSession/AsyncConnection on asyncpg 405 µs (on
-psycopg 3: 610 µs); asyncpg with a statement compiled once 94 µs. Under load the thread hop
-added GIL hand-overs on top: `GET /customers/{id}` went from about 1,000 req/s (0.90 ms of server
-CPU per request) with threads to about 1,800 req/s (0.55 ms) with this module, and past
-2,000 with `ReadPool` (`python -m bench.graphql`).
+Why not worker threads with psycopg2 sessions, nor SQLAlchemy's AsyncSession: per call, a sync
+session costs about 2.5 times this module's CPU and AsyncSession about 4 times, and threads add
+GIL hand-overs under load (numbers and alternatives: docs/design.md, "The greenlet bridge and
+ReadPool").
 
 Connections: a long-lived event loop (the server's, registered by the app's lifespan through
 `open_read_pool`) gets a `ReadPool` (app/db/read_pool.py), sized like the SQLAlchemy pool, whose

@@ -1,11 +1,11 @@
 """The connection pool of the API's reads: asyncpg connections of one event loop.
 
-Why not asyncpg's own `Pool`: measured on this machine, its acquire plus release cost about
-60 µs of CPU per checkout (a proxy object, a timeout context per acquire, a shielded task per
-release), against 80 µs for the whole one-statement query that follows: a quarter of the
-database work of `GET /customers/{id}`. This pool does much less, because its connections only
-ever run autocommit reads: no transactions to roll back, no session state to reset, no
-listeners. A checkout is a `list.pop()` when a connection is idle.
+Why not asyncpg's own `Pool`: even with a no-op `reset`, its acquire plus release (a proxy
+object, a timeout context per acquire, a shielded task per release) cost several times the CPU
+of this pool's, a large share of a one-statement read (`python -m bench.read_pool`; numbers in
+docs/design.md, "The greenlet bridge and ReadPool"). This pool does much less, because its
+connections only ever run autocommit reads: no transactions to roll back, no session state to
+reset, no listeners. A checkout is a `list.pop()` when a connection is idle.
 
 - At most `max_size` connections, opened on demand (none at start-up).
 - When all are busy, a checkout waits (first come, first served) at most `timeout` seconds,

@@ -7,12 +7,9 @@ involved. Each call checks a connection out of the pool at its first statement a
 when it returns: a connection is held only while statements run, never while the request waits
 on the loop, and calls of one request never share one.
 
-Before, service calls ran in worker threads on psycopg2 sessions (batched into one thread hop per
-turn of the loop). Measured with `python -m bench.graphql` (16 connections, one uvicorn worker,
-2 cores), that design cost 1.75 ms of server CPU per flat `customer(customerId)` query (536
-req/s) and 8.7 ms per nested page (102 req/s), much of it SQLAlchemy session overhead and GIL
-hand-overs between the loop and the threads; see `app.db.async_reads` for the numbers behind the
-switch.
+Why not worker threads with sync sessions: SQLAlchemy session overhead and GIL hand-overs between
+the loop and the threads cost several times the CPU per query (numbers: docs/design.md, "The
+greenlet bridge and ReadPool").
 
 The loaders live here, per request, and never at module level: a DataLoader caches what it loaded,
 and a cache shared between requests would serve one user's data to another (and grow forever).

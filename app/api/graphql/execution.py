@@ -1,7 +1,8 @@
 """Cheaper field resolution: the same results as Strawberry's, with less work per field.
 
-A nested page resolves hundreds of fields, and most of the time per field went to wrappers that
-do nothing for this schema. Three changes, set up once when the schema is built:
+A nested page resolves hundreds of fields, and in stock Strawberry most of the time per field
+goes to wrappers that do nothing for this schema. Three short paths, set up once when the schema
+is built (why, the numbers, and what an upgrade can break: docs/design.md):
 
 - `streamline_resolvers` (resolvers.py): every field with a resolver of its own gets a direct
   resolver in place of Strawberry's generic chain (field-extension reducer, partials, per-call
@@ -63,8 +64,9 @@ class FastExecutor(ListCompletion):
         """graphql-core's response, after which the executor lets go of its `async_helpers`:
         they hold the executor's own bound methods, a reference cycle that kept the whole
         request (context, loaders, rows, result) alive until the cyclic garbage collector ran.
-        Under load, that collector took a sixth of the server's CPU and caused the 80 ms
-        pauses in the p99; without the cycle, reference counting frees a request as it ends.
+        Under load that collector costs a large share of the server's CPU and long pauses in
+        the p99 (docs/design.md); without the cycle, reference counting frees a request as it
+        ends.
         Resolvers still running keep their own reference to the helpers (in their info)."""
         response = super().build_response(data)
         del self.async_helpers
@@ -150,8 +152,7 @@ class FastExecutor(ListCompletion):
                 if value is not _FULL_PATH:
                     return value
         # Arguments once per field node, also when the query passes none and the field's
-        # defaults apply (graphql-core would coerce those again for every parent object):
-        # -2.6 % instructions on the nested page.
+        # defaults apply (graphql-core would coerce those again for every parent object).
         if field_details_list[0].fragment_variable_values is None:
             return self._execute_field_with_arguments(
                 parent_type, source, field_details_list, path, position_context

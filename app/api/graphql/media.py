@@ -1,13 +1,13 @@
 """GraphQL over HTTP's two response media types: which one a request gets, and what changes.
 
-`application/json` is what every client got before the spec's own media type existed: the
-status is 200 whenever a GraphQL response could be made, even for a query that does not parse.
+`application/json`, the type every GraphQL client understands: the status is 200 whenever a
+GraphQL response could be made, even for a query that does not parse.
 `application/graphql-response+json` (the spec's media type) lets the status tell a request
 error from a result: a document that does not parse or validate, or variables that do not
 coerce, is answered 400 with `errors` and no `data` key, because no execution began; a result
 with field errors stays 200 with its `data`. A client gets the new type only when its Accept
-header ranks it at least as high as `application/json`, so existing clients (no Accept,
-`*/*`, `application/json`) see exactly what they saw before.
+header ranks it at least as high as `application/json`, so clients that do not name it (no
+Accept, `*/*`, `application/json`) always get `application/json` and its rules.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ def response_media_type(accept: str) -> str:
     `application/graphql-response+json` when the header names it with a weight (`q`) at least
     that of `application/json` (named, or else matched by `application/*` or `*/*`), and
     above zero; otherwise `application/json`, including when the header accepts neither type
-    (the spec lets a server answer JSON rather than 406 there, which is what clients got before).
-    Costs one substring test for the Accept headers of clients that do not know the new type.
+    (the spec lets a server answer JSON rather than 406 there).
+    Costs one substring test for the Accept headers of clients that do not name the new type.
     """
     if GRAPHQL_RESPONSE not in accept.lower():
         return JSON

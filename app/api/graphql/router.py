@@ -18,8 +18,11 @@ GET runs queries given in the URL (`?query=…&variables=…&operationName=…`)
 mutation or subscription by GET is refused with 405 and `Allow: POST` before it runs, so a link
 or a prefetch can never change anything, whatever the schema gains. Without a `query`, a browser
 (Accept text/html) gets GraphiQL. The answer's media type follows the Accept header
-(`app.api.graphql.media`): `application/json` as before, or `application/graphql-response+json`,
+(`app.api.graphql.media`): `application/json` by default, or `application/graphql-response+json`,
 under which a request error is a 4xx without `data`.
+
+What this saves and what an upgrade of Strawberry can break: docs/design.md, "The /graphql route
+handler".
 """
 
 from __future__ import annotations
@@ -246,8 +249,8 @@ class FastGraphQLRouter(GraphQLRouter[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         """Responses encoded by orjson: the same compact JSON as Strawberry's `json.dumps`
-        (its Decimal and Date scalars are strings by then), in a tenth of the time; measured
-        8 % of a nested page's CPU and 10 % of a flat query's."""
+        (its Decimal and Date scalars are strings by then), in a tenth of the time (what that
+        is worth per query: docs/design.md)."""
         return orjson.dumps(data)
 
     async def get_sub_response(self, request: Request) -> Response:

@@ -187,12 +187,12 @@ class AppSchema(strawberry.Schema):
     `AddValidationRules` (depth and alias limits), `ValidationCache` and `MaskErrors` would.
 
     Strawberry builds a context manager per extension hook for every phase of every request
-    (operation, parsing, validation, execution), which cost about a tenth of a short query's
-    CPU; here the same work is a plain call at the same point of Strawberry's own steps:
-    parsing and validation in `_prepare_operation_async` (the same steps as Strawberry's, with
-    the token limit, the caches and the limit rules), error masking and labelling after
-    `execute`. Only errors that are bugs are logged: a client's bad cursor is not worth a
-    traceback.
+    (operation, parsing, validation, execution), a noticeable share of a short query's CPU
+    (docs/design.md); here the same work is a plain call at the same point of Strawberry's own
+    steps: parsing and validation in `_prepare_operation_async` (the same steps as
+    Strawberry's, with the token limit, the caches and the limit rules), error masking and
+    labelling after `execute`. Only errors that are bugs are logged: a client's bad cursor is
+    not worth a traceback.
     """
 
     async def _prepare_operation_async(
