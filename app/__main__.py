@@ -44,7 +44,7 @@ def _load(engine: Engine, source: str | None, demo: bool, console: Console) -> N
         except SourceError as exc:
             if not demo:
                 raise
-            from bench.synth import generate
+            from loader.synth import generate
 
             console.print(f"[yellow]{exc}[/]\n--demo: loading a SYNTHETIC file of the same format")
             synthetic = Path(tempfile.mkdtemp(prefix="ecommerce-demo-")) / "synthetic.csv"
