@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 from sqlalchemy import Engine, text
 
@@ -20,6 +19,7 @@ from app.config import get_settings
 from app.db.engine import get_engine
 from app.db.migrate import upgrade_to_head
 from app.logging import configure_logging
+from app.serving import serve as serve_app
 
 cli = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
 log = logging.getLogger("app")
@@ -91,13 +91,7 @@ def serve(
     )
     # One process: the embedded PostgreSQL started above lives exactly as long as the server.
     # access_log=False: the app writes its own JSON access log line (with the request id).
-    uvicorn.run(
-        "app.main:app",
-        host=host,
-        port=port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-    )
+    serve_app(host, port, settings.log_level.lower(), access_log=False)
 
 
 def _refresh_rollups(engine: Engine, console: Console) -> None:

@@ -179,12 +179,10 @@ async def drive(
 
 
 def serve(port: int) -> None:
-    """Entry point of the server subprocess (`--serve`)."""
-    import uvicorn
+    """Entry point of the server subprocess (`--serve`): served as `python -m app serve` does."""
+    from app.serving import serve as serve_app
 
-    uvicorn.run(
-        "app.main:app", host=HOST, port=port, workers=1, log_level="warning", access_log=False
-    )
+    serve_app(HOST, port, "warning", access_log=False)
 
 
 def start_server(
