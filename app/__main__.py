@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import Engine, text
@@ -23,6 +22,7 @@ from app.db.engine import get_engine
 from app.db.migrate import upgrade_to_head
 from app.logging import configure_logging
 from app.metrics import prepare_multiprocess_metrics
+from app.serving import serve as serve_app
 
 cli = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
 log = logging.getLogger("app")
@@ -47,7 +47,7 @@ def _load(engine: Engine, source: str | None, demo: bool, console: Console) -> N
         except SourceError as exc:
             if not demo:
                 raise
-            from bench.synth import generate
+            from loader.synth import generate
 
             console.print(f"[yellow]{exc}[/]\n--demo: loading a SYNTHETIC file of the same format")
             synthetic = Path(tempfile.mkdtemp(prefix="ecommerce-demo-")) / "synthetic.csv"
@@ -108,14 +108,7 @@ def serve(
         prepare_multiprocess_metrics()
         console.print(f"  workers: {settings.workers}")
     # access_log=False: the app writes its own JSON access log line (with the request id).
-    uvicorn.run(
-        "app.main:app",
-        host=host,
-        port=port,
-        workers=settings.workers,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-    )
+    serve_app(host, port, settings.log_level.lower(), workers=settings.workers, access_log=False)
 
 
 def _worker_count(value: str) -> int:

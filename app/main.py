@@ -6,7 +6,6 @@ on the first request, and the schema is Alembic's job (never `create_all` here).
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -70,12 +69,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             refresher.start()
         app.state.rollup_refresher = refresher
         publisher = start_publishing(app.state.metrics)  # several workers: their own values
-        # Everything imported so far lives as long as the process: keep it out of the cyclic
-        # garbage collector's scans, and collect young objects less often (fewer pauses under
-        # load; a request's objects are freed by reference counting anyway).
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(50_000, 50, 100)
         async with monitoring(app.state.replica_monitor):
             yield
         if refresher is not None:

@@ -114,11 +114,11 @@ def measure(
 def loaded(
     scales: Sequence[int], seed: int, console: Console
 ) -> Iterator[list[tuple[str, Engine]]]:
+    from app.db.scratch import scratch_server
     from bench.load import dataset
-    from bench.pg import bench_server
     from loader.load import load_csv
 
-    with bench_server() as server, ExitStack() as stack:
+    with scratch_server() as server, ExitStack() as stack:
         engines = []
         for scale in scales:
             csv = dataset(scale, seed, False, console)

@@ -1,6 +1,6 @@
 """GraphQL vs REST throughput benchmark (not a test): requests/s, p50 and p99 over loopback.
 
-One run, one freshly loaded database of 51,290 synthetic rows (bench.synth), one uvicorn worker
+One run, one freshly loaded database of 51,290 synthetic rows (loader.synth), one uvicorn worker
 serving `app.main:app` in a subprocess, and a keep-alive HTTP/1.1 load generator in this process
 (plain asyncio streams: an HTTP client library would cost more CPU than the server it measures on
 a 2-core machine). Every scenario gets a warm-up, then a fixed measuring window:
@@ -38,10 +38,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, text
 
+from app.db.scratch import scratch_server
 from bench.http import HOST, free_port, get, post, read_response, wait_until_up
-from bench.pg import bench_server
-from bench.synth import generate
-from bench.vocab import PUBLISHED_ROWS
+from loader.synth import generate
+from loader.vocab import PUBLISHED_ROWS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = REPO_ROOT / "bench" / "out"  # git-ignored
@@ -179,12 +179,10 @@ async def drive(
 
 
 def serve(port: int) -> None:
-    """Entry point of the server subprocess (`--serve`)."""
-    import uvicorn
+    """Entry point of the server subprocess (`--serve`): served as `python -m app serve` does."""
+    from app.serving import serve as serve_app
 
-    uvicorn.run(
-        "app.main:app", host=HOST, port=port, workers=1, log_level="warning", access_log=False
-    )
+    serve_app(HOST, port, "warning", access_log=False)
 
 
 def start_server(
@@ -359,7 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     console = Console(width=None if sys.stdout.isatty() else 140)
     csv_path = dataset(args.seed, console)
-    with bench_server() as server, server.fresh_database() as url:
+    with scratch_server() as server, server.fresh_database() as url:
         started = time.perf_counter()
         customer_ids = load(url, csv_path)
         console.print(

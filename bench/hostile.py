@@ -1,4 +1,4 @@
-"""A hostile CSV corpus: malformed and awkward files generated from `bench.synth` rows (the same
+"""A hostile CSV corpus: malformed and awkward files generated from `loader.synth` rows (the same
 vocabulary and format as the real file), each with the verdict the loader promises
 (docs/loader.md, docs/testing.md).
 
@@ -29,8 +29,8 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from bench.synth import Style, iter_lines
-from bench.vocab import HEADER
+from loader.synth import Style, iter_lines
+from loader.vocab import HEADER
 
 COLUMNS: tuple[str, ...] = tuple(HEADER.split(","))
 BASELINE_SEED, CASE_SEED = 7, 8
@@ -64,7 +64,7 @@ class HostileCase:
 
 
 def synth_rows(rows: int, seed: int, style: Style = "published") -> list[Cells]:
-    """`rows` rows of `bench.synth` (same seed, same rows), as cells by column name."""
+    """`rows` rows of `loader.synth` (same seed, same rows), as cells by column name."""
     return [dict(zip(COLUMNS, cells, strict=True)) for cells in _synth_lines(rows, seed, style)]
 
 

@@ -1,6 +1,6 @@
 """HTTP caching benchmark (not a test): what ETags and the response cache save, in one run.
 
-One freshly loaded database of 51,290 synthetic rows (bench.synth), two uvicorn workers over it
+One freshly loaded database of 51,290 synthetic rows (loader.synth), two uvicorn workers over it
 started side by side: `off` (HTTP_CACHE_ENABLED=false, no validators, no cache: the baseline)
 and `on` (the defaults). Measured in the same run, scenarios interleaved over `--rounds`
 windows, medians reported (this VM's speed drifts by ±20 % over minutes):
@@ -38,9 +38,9 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, text
 
+from app.db.scratch import scratch_server
 from bench.graphql import NESTED, OUT_DIR, Result, dataset, drive, is_ok, load, start_server
 from bench.http import HOST, get, post
-from bench.pg import bench_server
 
 # Debian's and Ubuntu's names for the browser; CHROMIUM (a path or a name) first.
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
@@ -246,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 150)
     csv_path = dataset(args.seed, console)
-    with bench_server() as server, server.fresh_database() as url:
+    with scratch_server() as server, server.fresh_database() as url:
         customer_ids = load(url, csv_path)
         pg = postgres_pids(url)
         processes, ports = {}, {}

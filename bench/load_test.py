@@ -1,6 +1,6 @@
 """Mixed REST + GraphQL load over loopback (a benchmark, not a test): req/s, p50/p99, errors.
 
-One freshly loaded database (51,290 synthetic rows, bench.synth), one uvicorn worker serving
+One freshly loaded database (51,290 synthetic rows, loader.synth), one uvicorn worker serving
 `app.main:app` in a subprocess (access log, metrics and request ids on, as in production; its
 stderr goes to bench/out/load_test_server.log), and N keep-alive clients in this process (plain
 asyncio streams, as in bench.graphql). The run is bounded: a warm-up, then a fixed measuring window,
@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.table import Table
 
+from app.db.scratch import scratch_server
 from bench.graphql import (
     FLAT,
     NESTED,
@@ -44,8 +45,7 @@ from bench.graphql import (
     start_server,
 )
 from bench.http import HOST, get, post, read_response
-from bench.pg import bench_server
-from bench.vocab import PUBLISHED_ROWS
+from loader.vocab import PUBLISHED_ROWS
 
 MIX = {  # scenario -> weight (percent)
     "rest-customer": 30,
@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(width=None if sys.stdout.isatty() else 120)
     csv_path = dataset(args.seed, console)
     log_path = OUT_DIR / "load_test_server.log"
-    with bench_server() as server, server.fresh_database() as url:
+    with scratch_server() as server, server.fresh_database() as url:
         customer_ids = load(url, csv_path)
         console.print(
             f"PostgreSQL {server.version()} ({server.description}); {PUBLISHED_ROWS:,} rows;"

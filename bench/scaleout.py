@@ -1,7 +1,7 @@
 """Scale-out benchmark (not a test): bench.graphql's three scenarios on uvicorn and granian, with
 one and two worker processes, and with reads on a replica, in one run.
 
-One primary with a streaming replica (bench/replication.py), 51,290 synthetic rows (bench.synth)
+One primary with a streaming replica (bench/replication.py), 51,290 synthetic rows (loader.synth)
 loaded into the primary, five servers started side by side: uvicorn with 1 and 2 workers, granian
 with 1 and 2, all reading the primary, and uvicorn with 1 worker reading the replica
 (DATABASE_REPLICA_URLS). The response cache is off, as in bench.graphql; multiprocess metrics are

@@ -61,6 +61,6 @@ def resolve_source(source: str | Path, *, default_path: Path, fallback_url: str)
             raise SourceError(
                 f"{path} does not exist and the public file could not be downloaded ({exc}). "
                 "Pass a CSV path or URL (python -m loader PATH, or ECOMMERCE_CSV), or make a "
-                f"synthetic one: python -m bench.synth {path} --rows 51290"
+                f"synthetic one: python -m loader.synth {path} --rows 51290"
             ) from None
     raise SourceError(f"{path} does not exist")

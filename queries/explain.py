@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import statistics
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -226,10 +227,10 @@ def _loaded_databases(
     datasets: Sequence[tuple[str, Path]], console: Console
 ) -> Iterator[list[tuple[str, Engine]]]:
     """Fresh databases on a temporary server, each loaded by the real loader (+ rollups)."""
-    from bench.pg import bench_server
+    from app.db.scratch import scratch_server
     from loader.load import load_csv
 
-    with bench_server() as server, ExitStack() as stack:
+    with scratch_server() as server, ExitStack() as stack:
         engines = []
         for name, csv in datasets:
             url = stack.enter_context(server.fresh_database())
@@ -253,10 +254,14 @@ def real_data_path() -> Path:
     return DOC.parent.parent.parent / "shared" / "data" / "ecommerce_sample_original.csv"
 
 
-def _default_datasets(real: Path, console: Console) -> list[tuple[str, Path]]:
-    from bench.load import dataset
+def _default_datasets(real: Path, directory: Path, console: Console) -> list[tuple[str, Path]]:
+    """The real CSV and the 20x synthetic file (seed 42, written into `directory`)."""
+    from loader.synth import generate
+    from loader.vocab import PUBLISHED_ROWS
 
-    return [("real", real), ("20x", dataset(20, 42, False, console))]
+    rows = 20 * PUBLISHED_ROWS
+    console.print(f"generating {rows:,} synthetic rows …", highlight=False)
+    return [("real", real), ("20x", generate(directory / "synthetic_20x.csv", rows, seed=42))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -281,7 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             named = [tuple(item.split("=", 1)) for item in args.url]
             engines = [(name, create_engine(url)) for name, url in named]
         else:
-            datasets = _default_datasets(args.real or real_data_path(), console)
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="explain-")))
+            datasets = _default_datasets(args.real or real_data_path(), scratch, console)
             engines = stack.enter_context(_loaded_databases(datasets, console))
         results = [measure_dataset(name, engine, args.runs, console) for name, engine in engines]
         with engines[0][1].connect() as conn:

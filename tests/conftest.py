@@ -207,7 +207,7 @@ def multi_item_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     of the orders have several items, some of them spread over the file, and later items often
     disagree with the first on priority, payment or aging: the real sample has none of those."""
     # The tests' one import of the generator for this file (it may move into the product).
-    from bench.synth import Quirks, generate
+    from loader.synth import Quirks, generate
 
     quirks = Quirks(adjacent_item=0.25, distant_item=0.15, item_disagrees=0.5)
     path = tmp_path_factory.mktemp("multi_item") / "multi_item.csv"

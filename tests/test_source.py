@@ -81,7 +81,7 @@ def test_missing_default_without_network_says_what_to_do(
         resolve_source(default, default_path=default, fallback_url=f"{base}/gone.csv")
     message = str(caught.value)
     assert "does not exist" in message and "ECOMMERCE_CSV" in message
-    assert "bench.synth" in message
+    assert "python -m loader.synth" in message
     assert not default.exists()
     assert not list(default.parent.glob("*.part"))  # no half-downloaded file left behind
 

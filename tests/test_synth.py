@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bench.synth import generate, main
-from bench.vocab import HEADER, PUBLISHED_ROWS
+from loader.synth import generate, main
+from loader.vocab import HEADER, PUBLISHED_ROWS
 
 NUMERIC = ["Aging", "Quantity", "Discount", "Shipping_Cost"]
 ORDER_KEY = ["Customer_Id", "Order_Date", "Time"]

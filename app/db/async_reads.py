@@ -49,7 +49,12 @@ from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound, Oper
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.util import await_, greenlet_spawn
+from sqlalchemy.util import greenlet_spawn
+
+try:  # SQLAlchemy 2.1 and later; `await_only` is the 2.0 name of the same function
+    from sqlalchemy.util import await_
+except ImportError:  # pragma: no cover - SQLAlchemy 2.0
+    from sqlalchemy.util import await_only as await_
 
 from app.config import get_settings
 from app.db import engine as db_engine
@@ -63,6 +68,10 @@ R = TypeVar("R")
 log = logging.getLogger(__name__)
 
 _DIALECT = asyncpg_dialect()
+# This dialect never connects, so it cannot read the server's standard_conforming_strings: it is
+# told PostgreSQL's default (on), so a backslash in a literal (LIKE ... ESCAPE '\\') is written
+# once. Set here because SQLAlchemy's own assumption differs between 2.0 and 2.1.
+_DIALECT._backslash_escapes = False
 _COMPILED_CACHE_SIZE = 512  # statements are module constants or cached builders: a few dozen
 _compiled: OrderedDict[int, tuple[ClauseElement, SQLCompiler]] = OrderedDict()
 _compiled_lock = threading.Lock()

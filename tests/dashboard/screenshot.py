@@ -1,6 +1,6 @@
 """Save a screenshot of the dashboard (docs/dashboard.png) from a running app.
 
-    python -m bench.synth bench/out/synthetic.csv  # synthetic data: never commit the real rows
+    python -m loader.synth bench/out/synthetic.csv  # synthetic data: never commit the real rows
     python -m app serve --csv bench/out/synthetic.csv &  # on an empty database, on :8000
     python -m tests.dashboard.screenshot # [--url http://127.0.0.1:8000] [--out docs/dashboard.png]
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from app.db import engine as db_engine
 from app.main import app
 from app.services.rollups import refresh_rollups
-from bench.synth import Quirks, generate
+from loader.synth import Quirks, generate
 from tests.api.expected import ORDER_KEY, Expected
 from tests.insights import expected as exp
 from tests.insights.expected import Filters

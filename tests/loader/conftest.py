@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from app.db.engine import make_engine
-from bench.synth import generate
 from loader.load import LoadSummary, load_csv
+from loader.synth import generate
 from tests.loader.helpers import csv_text, write
 
 FULL_ROWS = 51_290

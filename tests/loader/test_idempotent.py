@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bench.synth import generate
 from loader.load import LoadSummary, load_csv
+from loader.synth import generate
 from tests.loader.helpers import (
     HEADER,
     TABLES,

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from bench.vocab import CATEGORIES, DEVICES, GENDERS, LOGIN_TYPES, PAYMENTS, PRIORITIES
 from loader.load import load_csv
+from loader.vocab import CATEGORIES, DEVICES, GENDERS, LOGIN_TYPES, PAYMENTS, PRIORITIES
 from tests.loader.helpers import (
     COLUMNS,
     TABLES,

@@ -94,7 +94,7 @@ def _all_sessions(admin: Engine, pids: set[int]) -> set[int]:
 
 @pytest.fixture(scope="module")
 def big_csv() -> Iterator[Path]:
-    from bench.synth import generate
+    from loader.synth import generate
 
     directory = Path(tempfile.mkdtemp(prefix="ecom-big-"))
     yield generate(directory / "big.csv", BIG_ROWS, seed=7)
@@ -105,8 +105,8 @@ def big_csv() -> Iterator[Path]:
 def test_loader_killed_mid_load_leaves_the_database_exactly_as_before(
     new_database: Callable[..., Engine], sample_csv: Path, big_csv: Path, tmp_path: Path, phase: str
 ) -> None:
-    from bench.synth import generate
     from loader.load import load_csv
+    from loader.synth import generate
 
     engine = new_database()
     load_csv(sample_csv, engine)

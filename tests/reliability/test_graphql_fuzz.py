@@ -41,7 +41,7 @@ from app.api.graphql.errors import UNEXPECTED  # noqa: E402
 from app.api.graphql.schema import schema as strawberry_schema  # noqa: E402
 from app.db import engine as db_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
-from bench.vocab import CATEGORIES, DEVICES, GENDERS, LOGIN_TYPES, PAYMENTS, PRIORITIES  # noqa: E402
+from loader.vocab import CATEGORIES, DEVICES, GENDERS, LOGIN_TYPES, PAYMENTS, PRIORITIES  # noqa: E402
 from tests.conftest import real_sample_path  # noqa: E402
 
 MAX_EXAMPLES = 8  # per root field and test; ~0.05 s each

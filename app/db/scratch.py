@@ -1,8 +1,9 @@
-"""One PostgreSQL server for a benchmark run, and throwaway databases on it.
+"""A scratch PostgreSQL server and throwaway databases on it, for measurements.
 
-DATABASE_URL set: that server (the benchmark creates and drops its own `ecom_bench_*` databases and
-never touches the one named in the URL). Unset: an embedded server in a temporary directory,
-deleted at the end. Every measurement gets a fresh database so no run warms another's tables.
+`python -m queries explain` and the benchmarks in bench/ load data into databases made here.
+DATABASE_URL set: that server (they create and drop their own `ecom_scratch_*` databases and never
+touch the one named in the URL). Unset: an embedded server in a temporary directory, deleted at the
+end. Every measurement gets a fresh database, so no run warms another's tables.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Server:
     @contextmanager
     def fresh_database(self) -> Iterator[str]:
         """Yield the URL of a new empty database; drop it afterwards (frees disk between runs)."""
-        name = f"ecom_bench_{os.getpid()}_{next(_counter)}"
+        name = f"ecom_scratch_{os.getpid()}_{next(_counter)}"
         self.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}")
         try:
             yield self.url(name)
@@ -61,7 +62,7 @@ class Server:
 
 
 @contextmanager
-def bench_server() -> Iterator[Server]:
+def scratch_server() -> Iterator[Server]:
     external = os.environ.get("DATABASE_URL")
     if external:
         admin = make_url(normalize_url(external)).set(database="postgres")
@@ -69,7 +70,7 @@ def bench_server() -> Iterator[Server]:
         return
     from app.db.embedded import start_embedded_server
 
-    with tempfile.TemporaryDirectory(prefix="ecom-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="ecom-scratch-") as tmp:
         server = start_embedded_server(Path(tmp) / "data", cleanup_mode="delete")
         admin_url = server.get_uri("postgres").replace("postgresql://", "postgresql+psycopg2://", 1)
         try:

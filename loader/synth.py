@@ -14,7 +14,7 @@ Rows are produced one at a time and written in chunks, so memory stays flat at a
 seed always gives the same bytes. `--style spreadsheet` writes the same data as a spreadsheet
 re-save would (M/D/YYYY, no trailing ".0", CRLF, optional BOM).
 
-    python -m bench.synth bench/out/ecommerce_1m.csv --rows 1025800 --seed 42
+    python -m loader.synth data/synthetic_1m.csv --rows 1025800 --seed 42
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal, TypeVar, get_args
 
-from bench.vocab import (
+from loader.vocab import (
     AGING_MAX,
     AGING_MIN,
     CATEGORIES,
@@ -309,7 +309,7 @@ def generate(
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m bench.synth", description=__doc__.splitlines()[0] if __doc__ else None
+        prog="python -m loader.synth", description=__doc__.splitlines()[0] if __doc__ else None
     )
     parser.add_argument("out", type=Path, help="CSV file to write")
     parser.add_argument("--rows", type=int, default=PUBLISHED_ROWS, help="data rows (51,290)")
