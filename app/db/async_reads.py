@@ -44,7 +44,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 import asyncpg
 from sqlalchemy import make_url
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
@@ -58,6 +58,7 @@ except ImportError:  # pragma: no cover - SQLAlchemy 2.0
 
 from app.config import get_settings
 from app.db import engine as db_engine
+from app.db.asyncpg_connect import connect_arguments
 from app.db.read_pool import ReadPool
 from app.db.read_targets import ReplicaTarget, current_target, report_failure
 from app.db.url import normalize_url
@@ -190,52 +191,6 @@ _loop_pools: dict[asyncio.AbstractEventLoop, _LoopPool] = {}
 _statement_observers: list[Callable[[str, Mapping[str, Any]], None]] = []
 
 
-def _connect_arguments(url: URL | None = None) -> dict[str, Any]:
-    """asyncpg's connect() arguments for the database the app's engine points at.
-
-    The URL goes to asyncpg as a libpq-style DSN, which asyncpg parses itself (host and port,
-    a socket directory in `host=`, `sslmode` and the other `ssl*` parameters,
-    `target_session_attrs`, ...; any other parameter becomes a server setting; several hosts,
-    as comma-separated lists or as libpq's repeated `host=`/`port=` keys). Two libpq-only
-    parameters are taken out first: `connect_timeout` (DB_CONNECT_TIMEOUT_S applies) and
-    `options`, whose `-c name=value` pairs become server settings.
-    """
-    settings = get_settings()
-    url = url or db_engine.get_engine().url
-    query = {k: v for k, v in url.query.items() if k not in ("connect_timeout", "options")}
-    for key in ("host", "port"):  # libpq's repeated keys: asyncpg would keep only the last one
-        if isinstance(query.get(key), tuple):
-            query[key] = ",".join(query[key])
-    server_settings = dict(_settings_in_options(url.query.get("options")))
-    if "application_name" not in query:
-        server_settings.setdefault("application_name", db_engine.APPLICATION_NAME)
-    if settings.db_statement_timeout_ms:
-        server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
-    dsn = url.set(drivername="postgresql", query=query).render_as_string(hide_password=False)
-    return {
-        "dsn": dsn,
-        "timeout": settings.db_connect_timeout_s,
-        "server_settings": server_settings,
-    }
-
-
-def _settings_in_options(options: str | tuple[str, ...] | None) -> Iterator[tuple[str, str]]:
-    """The `-c name=value` (or `--name=value`) pairs of libpq's `options` parameter."""
-    if not options:
-        return
-    words = " ".join([options] if isinstance(options, str) else options).split()
-    for index, word in enumerate(words):
-        if word == "-c" and index + 1 < len(words):
-            setting = words[index + 1]
-        elif (word.startswith("-c") and len(word) > 2) or word.startswith("--"):
-            setting = word[2:]
-        else:
-            continue
-        name, found, value = setting.partition("=")
-        if found:
-            yield name.replace("-", "_"), value
-
-
 def _pool_for(entry: _LoopPool) -> ReadPool:
     engine = db_engine.get_engine()
     if entry.pool is None or entry.engine is not engine:
@@ -243,7 +198,7 @@ def _pool_for(entry: _LoopPool) -> ReadPool:
             entry.pool.terminate()
         settings = get_settings()
         entry.pool = ReadPool(
-            partial(asyncpg.connect, **_connect_arguments(), record_class=Row),
+            partial(asyncpg.connect, **connect_arguments(), record_class=Row),
             max_size=settings.db_pool_size + settings.db_max_overflow,
         )
         entry.engine = engine
@@ -254,7 +209,7 @@ def _replica_pool_for(entry: _LoopPool, target: ReplicaTarget) -> ReadPool:
     pool = entry.replica_pools.get(target.url)
     if pool is None:
         settings = get_settings()
-        arguments = _connect_arguments(make_url(normalize_url(target.url)))
+        arguments = connect_arguments(make_url(normalize_url(target.url)))
         pool = entry.replica_pools[target.url] = ReadPool(
             partial(asyncpg.connect, **arguments, record_class=Row),
             max_size=settings.db_pool_size + settings.db_max_overflow,
@@ -270,7 +225,7 @@ async def _acquire() -> tuple[asyncpg.Connection, ReadPool | None]:
     entry = _loop_pools.get(asyncio.get_running_loop())
     if entry is None:
         url = None if target is None else make_url(normalize_url(target.url))
-        return await asyncpg.connect(**_connect_arguments(url), record_class=Row), None
+        return await asyncpg.connect(**connect_arguments(url), record_class=Row), None
     pool = _pool_for(entry) if target is None else _replica_pool_for(entry, target)
     return await pool.acquire(get_settings().db_pool_timeout_s), pool
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.db import async_reads
 from app.db import engine as db_engine
+from app.db.asyncpg_connect import connect_arguments
 from app.db.read_pool import ReadPool
 from app.services import customers
 
@@ -27,7 +28,7 @@ T = TypeVar("T")
 @pytest.fixture
 def connect(loaded_engine: Engine) -> Iterator[Callable[[], Awaitable[asyncpg.Connection]]]:
     db_engine.set_engine(loaded_engine)
-    yield partial(asyncpg.connect, **async_reads._connect_arguments())
+    yield partial(asyncpg.connect, **connect_arguments())
     db_engine.dispose_engine()
 
 

@@ -10,12 +10,12 @@ import asyncpg
 import pytest
 from sqlalchemy import make_url
 
-from app.db.async_reads import _connect_arguments
+from app.db.asyncpg_connect import connect_arguments
 from bench.replication import Cluster
 
 
 async def _in_recovery(url: str) -> bool:
-    connection = await asyncpg.connect(**_connect_arguments(make_url(url)))
+    connection = await asyncpg.connect(**connect_arguments(make_url(url)))
     try:
         return bool(await connection.fetchval("SELECT pg_is_in_recovery()"))
     finally:

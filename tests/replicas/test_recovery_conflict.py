@@ -11,13 +11,13 @@ import time
 import asyncpg
 from sqlalchemy import create_engine, make_url, text
 
-from app.db.async_reads import _connect_arguments
+from app.db.asyncpg_connect import connect_arguments
 from app.db.read_targets import ReplicaTarget, reading_from, report_failure
 from bench.replication import Cluster
 
 
 async def _long_read(url: str) -> BaseException | None:
-    connection = await asyncpg.connect(**_connect_arguments(make_url(url)))
+    connection = await asyncpg.connect(**connect_arguments(make_url(url)))
     try:
         await connection.fetch("SELECT pg_sleep(10), count(*) FROM conflicted")
     except BaseException as error:
