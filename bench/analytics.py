@@ -1,4 +1,5 @@
-"""Latency of every /analytics route at 1x and 20x scale: median and p95 per route.
+"""Latency of every /analytics route (and of the nested GraphQL page) at 1x and 20x scale: median
+and p95 per route.
 
 Each scale's synthetic CSV is loaded by the real loader into a fresh database, the rollups are
 refreshed (as at the end of a load), and each route is requested through the whole FastAPI stack
@@ -82,15 +83,37 @@ def _set_fresh(engine: Engine, fresh: bool) -> None:
         conn.execute(text("UPDATE rollup_state SET fresh = :fresh"), {"fresh": fresh})
 
 
+def _time_nested_page(client: TestClient, n: int) -> list[float]:
+    from bench.graphql import NESTED
+
+    body = {"query": NESTED, "variables": {"after": None}}
+    client.post("/graphql", json=body)  # warm-up
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        response = client.post("/graphql", json=body)
+        times.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200 or "errors" in response.json():
+            raise RuntimeError(f"nested page: {response.status_code} {response.text[:200]}")
+    return times
+
+
 def measure(
     scale: str, engine: Engine, requests: int, live_requests: int, console: Console
 ) -> list[RouteResult]:
-    from app.main import app
+    from app.config import Settings
+    from app.main import create_app
 
+    # The response cache off: repeated requests must be computed, and flipping the rollups'
+    # switch below does not change the data version the cache keys on.
+    app = create_app(Settings(response_cache_max_bytes=0, rollup_refresh_interval_s=0))
     db_engine.set_engine(engine)
     client = TestClient(app)
     results = []
     try:
+        nested = RouteResult(scale, "GraphQL nested page (20 customers → orders → items)")
+        nested.rollup_ms = _time_nested_page(client, requests)
+        results.append(nested)
         for path, params in ROUTES:
             result = RouteResult(scale, _label(path, params))
             result.rollup_ms = _time_requests(client, path, params, requests)
