@@ -1,11 +1,11 @@
 """Read routing: each request reads one server, a replica when one is fit (app/db/read_targets.py).
 
 Installed only when DATABASE_REPLICA_URLS names replicas. It sits outside the HTTP cache, so the
-cache's data version probe reads the request's own server. A request routed to a replica is
-answered only once it has run whole: if a read failed there for the replica's own reasons
-(`report_failure`), its answer is thrown away and the request runs again, once, on the primary
-(its body replayed), so a dying or lagging replica costs a retry, never an error. With no usable
-replica the request reads the primary, or (DB_READ_FALLBACK_TO_PRIMARY=false) is answered 503.
+cache's data version probe reads the request's own server. A request routed to a replica whose read
+failed there for the replica's own reasons (`report_failure`) has its answer thrown away when it
+starts, and runs again, once, on the primary (its body replayed), so a dying or lagging replica
+costs a retry, never an error. With no usable replica the request reads the primary, or
+(DB_READ_FALLBACK_TO_PRIMARY=false) is answered 503.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.http_cache import replay_body
 from app.api.rest.errors import problem_response
 from app.config import Settings
-from app.db.read_targets import ReplicaMonitor, reading_from
+from app.db.read_targets import ReplicaMonitor, enter_read, leave_read, reading_from
 
 log = logging.getLogger(__name__)
 # Routes that never read the API's data: served without choosing a server.
 UNROUTED_PREFIXES = ("/health", "/ready", "/metrics", "/docs", "/redoc", "/dashboard")
+BODILESS = ("GET", "HEAD")  # requests whose body is not read, so a retry needs no replay
 
 
 class ReadRoutingMiddleware:
@@ -48,22 +49,35 @@ class ReadRoutingMiddleware:
             with reading_from(None):
                 await self.app(scope, receive, send)
             return
-        body = await _read_all(receive)
-        messages: list[Message] = []
+        # Reads happen before the answer starts (no route streams), so a failure is known when
+        # the response starts: a failed answer is dropped there, and nothing is buffered.
+        body = None if scope["method"] in BODILESS else await _read_all(receive)
+        read, token = enter_read(target)
+        dropped = False
 
-        async def keep(message: Message) -> None:
-            messages.append(message)
-
-        with reading_from(target) as read:
-            await self.app(scope, replay_body(body, receive), keep)
-        if not read.failed:
-            for message in messages:
+        async def send_unless_failed(message: Message) -> None:
+            nonlocal dropped
+            if message["type"] == "http.response.start" and read.failed:
+                dropped = True
+            if not dropped:
                 await send(message)
+
+        try:
+            await self.app(scope, _replayed(body, receive), send_unless_failed)
+        finally:
+            leave_read(token)
+        if not dropped:
             return
         self.monitor.retries += 1
         self.monitor.primary_reads += 1
         with reading_from(None):
-            await self.app(scope, replay_body(body, receive), send)
+            await self.app(scope, _replayed(body, receive), send)
+
+
+def _replayed(body: bytes | None, receive: Receive) -> Receive:
+    """A `receive` handing each run of the app the request's body afresh (None: a GET, whose
+    body is never read)."""
+    return receive if body is None else replay_body(body, receive)
 
 
 async def _read_all(receive: Receive) -> bytes:

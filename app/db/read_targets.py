@@ -27,7 +27,7 @@ import itertools
 import logging
 import time
 from collections import deque
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +79,7 @@ class RequestRead:
     failed: bool = False
 
 
+# The request's read (set by app/api/read_routing.py, or `reading_from`).
 _current: ContextVar[RequestRead | None] = ContextVar("read_target", default=None)
 
 
@@ -86,6 +87,16 @@ def current_target() -> ReplicaTarget | None:
     """The replica this request reads from; None for the primary (and outside requests)."""
     read = _current.get()
     return None if read is None else read.target
+
+
+def enter_read(target: ReplicaTarget | None) -> tuple[RequestRead, Token[RequestRead | None]]:
+    """Make `target` the current read's target (until `leave_read(token)`)."""
+    read = RequestRead(target)
+    return read, _current.set(read)
+
+
+def leave_read(token: Token[RequestRead | None]) -> None:
+    _current.reset(token)
 
 
 @contextlib.contextmanager
