@@ -180,15 +180,18 @@ class HttpCacheMiddleware:
                 await send({"type": "http.response.start", "status": 304, "headers": validators})
                 await send({"type": "http.response.body", "body": b""})
                 return
-        if not cached:
+        if not cached and path != GRAPHQL_PATH:
             await self.app(scope, receive, _tagging(send, validators))
             self._remember_route(scope)
             return
-        hit = self.cache.get(version, key)
-        if hit is not None:
-            self._name_route(scope)
-            await _send_whole(send, hit.status, (*hit.headers, *validators), hit.body)
-            return
+        if cached:
+            hit = self.cache.get(version, key)
+            if hit is not None:
+                self._name_route(scope)
+                await _send_whole(send, hit.status, (*hit.headers, *validators), hit.body)
+                return
+        # Buffered: a GraphQL answer is 200 even with errors, which must be neither kept nor
+        # tagged (a 304 would tell a client that an error it received is still the answer).
         status, app_headers, body = await _buffered(self.app, scope, receive)
         self._remember_route(scope)
         if (
@@ -196,8 +199,9 @@ class HttpCacheMiddleware:
             and not _has(app_headers, b"cache-control")
             and not (path == GRAPHQL_PATH and _has_graphql_errors(body))
         ):
-            entry = CachedResponse(status, tuple(app_headers), body, _key_size(key))
-            self.cache.put(version, key, entry)
+            if cached:
+                entry = CachedResponse(status, tuple(app_headers), body, _key_size(key))
+                self.cache.put(version, key, entry)
             app_headers = _with_validators(app_headers, validators)
         await _send_whole(send, status, app_headers, body)
 

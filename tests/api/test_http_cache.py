@@ -208,6 +208,23 @@ def test_a_repeated_request_is_answered_from_the_cache(
     assert cache.hits == 2
 
 
+@pytest.mark.parametrize("cache_bytes", [0, 1_000_000], ids=["cache-off", "cache-on"])
+def test_graphql_answers_with_errors_carry_no_validators(
+    engine: Engine, sample_csv: Path, cache_bytes: int
+) -> None:
+    """A GraphQL error is answered 200 (application/json): tagged, a later 304 would tell the
+    client that the error is still the answer."""
+    load_csv(sample_csv, engine)
+    client = TestClient(_app(response_cache_max_bytes=cache_bytes))
+    failing = client.get(
+        "/graphql", params={"query": '{ customers(first: 2, after: "x") { totalCount } }'}
+    )
+    assert failing.status_code == 200 and failing.json()["errors"]
+    assert "etag" not in failing.headers
+    working = client.get("/graphql", params={"query": "{ customers(first: 2) { totalCount } }"})
+    assert working.status_code == 200 and "etag" in working.headers
+
+
 def test_graphql_answers_with_errors_are_not_cached(
     engine: Engine, sample_csv: Path, cached: TestClient
 ) -> None:
