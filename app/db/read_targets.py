@@ -167,12 +167,14 @@ class ReplicaMonitor:
         return chosen
 
     async def run(self) -> None:
+        """Probe every `interval_s`, the first time one interval from now (whoever starts the
+        task has just probed: `app.api.read_routing.monitoring`)."""
         while True:
+            await asyncio.sleep(self.interval_s)
             try:
                 await self.probe()
             except Exception:  # a bug must not end the task: the replicas stay as they were
                 log.exception("probing the read replicas failed")
-            await asyncio.sleep(self.interval_s)
 
     async def probe(self) -> None:
         from app.db.async_reads import fetch_row
