@@ -154,7 +154,7 @@ class HttpCacheMiddleware:
         if method == "GET" and (path != GRAPHQL_PATH or b"query=" in scope["query_string"]):
             key = (path, scope["query_string"], accept)
         elif method == "POST" and path == GRAPHQL_PATH and self.cache.enabled:
-            body = await _read_body(receive)
+            body = await read_body(receive)
             receive = replay_body(body, receive)
             key = _graphql_post_key(body, headers.get("content-type", ""), accept)
         if key is None or any(kind in accept for kind in STREAMED):
@@ -344,7 +344,8 @@ async def _send_whole(send: Send, status: int, headers: Any, body: bytes) -> Non
     await send({"type": "http.response.body", "body": body})
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body, read from `receive` (hand the app `replay_body` afterwards)."""
     chunks: list[bytes] = []
     while True:
         message = await receive()

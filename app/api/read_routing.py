@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.http_cache import replay_body
+from app.api.http_cache import read_body, replay_body
 from app.api.rest.errors import problem_response
 from app.config import Settings
 from app.db.read_targets import ReplicaMonitor, enter_read, leave_read, reading_from
@@ -51,7 +51,7 @@ class ReadRoutingMiddleware:
             return
         # Reads happen before the answer starts (no route streams), so a failure is known when
         # the response starts: a failed answer is dropped there, and nothing is buffered.
-        body = None if scope["method"] in BODILESS else await _read_all(receive)
+        body = None if scope["method"] in BODILESS else await read_body(receive)
         read, token = enter_read(target)
         dropped = False
 
@@ -78,18 +78,6 @@ def _replayed(body: bytes | None, receive: Receive) -> Receive:
     """A `receive` handing each run of the app the request's body afresh (None: a GET, whose
     body is never read)."""
     return receive if body is None else replay_body(body, receive)
-
-
-async def _read_all(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 def install_read_routing(app: FastAPI, settings: Settings) -> ReplicaMonitor | None:
