@@ -41,6 +41,7 @@ from sqlalchemy import create_engine, text
 from app.db.scratch import scratch_server
 from bench.graphql import NESTED, OUT_DIR, Result, dataset, drive, is_ok, load, start_server
 from bench.http import HOST, get, post
+from bench.procfs import cpu_seconds, parent, process_tree
 
 # Debian's and Ubuntu's names for the browser; CHROMIUM (a path or a name) first.
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
@@ -64,38 +65,12 @@ def postgres_pids(database_url: str) -> list[int]:
     try:
         with engine.connect() as conn:  # the backend lives as long as its connection
             backend = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
-            postmaster = _parent(backend)
+            postmaster = parent(backend)
     finally:
         engine.dispose()
     if postmaster is None:
         raise RuntimeError(f"no parent process found for backend {backend}")
-    children = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and _parent(int(entry)) == postmaster:
-            children.append(int(entry))
-    return [postmaster, *children]
-
-
-def _parent(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return int(stat.read().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return None
-
-
-def cpu_seconds(pids: Sequence[int]) -> float:
-    """CPU of `pids` so far, children that exited included (the postmaster reaps backends)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += sum(int(value) for value in fields[11:15]) / tick
-    return total
+    return process_tree(postmaster)
 
 
 def scenario_requests(port_on: int) -> dict[str, list[bytes]]:

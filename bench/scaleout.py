@@ -39,7 +39,7 @@ from bench.graphql import (
     scenarios,
 )
 from bench.http import HOST, free_port, wait_until_up
-from bench.http_cache import cpu_seconds
+from bench.procfs import cpu_seconds, process_tree
 from bench.replication import Cluster
 
 SCENARIOS = ("graphql-nested", "graphql-flat", "rest-customer")
@@ -94,24 +94,6 @@ def run(coroutine: Coroutine[Any, Any, Result]) -> Result:
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(coroutine)
-
-
-def process_tree(root: int) -> list[int]:
-    """`root` and its descendants (the server's workers), from /proc."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
-        except OSError:
-            continue
-    tree, frontier = [root], [root]
-    while frontier:
-        frontier = [pid for pid, parent in parents.items() if parent in frontier]
-        tree += frontier
-    return tree
 
 
 def measure(
