@@ -19,7 +19,8 @@ from app.config import Settings
 from app.db import engine as db_engine
 from app.db.engine import make_engine
 from app.main import create_app
-from app.observability import JsonFormatter, _head_revisions, access_log
+from app.observability import JsonFormatter, access_log
+from app.operations_routes import _head_revisions
 from tests.api.helpers import assert_problem
 
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
