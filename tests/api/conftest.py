@@ -19,3 +19,11 @@ def client(loaded_engine: Engine) -> Iterator[TestClient]:
     db_engine.set_engine(loaded_engine)
     yield TestClient(app)
     db_engine.dispose_engine()
+
+
+@pytest.fixture
+def engine(empty_engine: Engine) -> Iterator[Engine]:
+    """A fresh, empty database that the app reads (for tests that load their own data)."""
+    db_engine.set_engine(empty_engine)
+    yield empty_engine
+    db_engine.dispose_engine()

@@ -1,5 +1,6 @@
-"""HTTP caching (app/api/http_cache.py) on real PostgreSQL: the data version, ETags and 304s, the
-response cache's hits, its memory bound, and freshness across loads and rollup refreshes.
+"""HTTP caching (app/api/http_cache.py) on real PostgreSQL: ETags and 304s, the response cache's
+hits, its memory bound, and freshness across loads and rollup refreshes (the data version itself:
+test_data_version.py).
 
 Freshness is checked two ways after every change of the data: each answer of the caching app
 equals the answer of an app with the cache off on the same database, and the headline numbers
@@ -7,10 +8,8 @@ equal pandas over the CSV that was loaded."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -18,15 +17,13 @@ from urllib.parse import urlencode
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from app.api.http_cache import ResponseCache
 from app.config import Settings
 from app.db import data_version
-from app.db import engine as db_engine
-from app.db.async_reads import fetch_value, observe_statements
+from app.db.async_reads import observe_statements
 from app.main import create_app
-from app.services.rollups import data_version as stored_data_version
 from app.services.rollups import refresh_if_stale
 from loader.load import load_csv
 from tests.api.expected import Expected
@@ -61,13 +58,6 @@ def _app(**settings: Any) -> FastAPI:
 def _cache(app: FastAPI) -> ResponseCache:
     cache: ResponseCache = app.state.response_cache
     return cache
-
-
-@pytest.fixture
-def engine(empty_engine: Engine) -> Iterator[Engine]:
-    db_engine.set_engine(empty_engine)
-    yield empty_engine
-    db_engine.dispose_engine()
 
 
 @pytest.fixture
@@ -109,34 +99,6 @@ def _graphql(client: TestClient, first: int = 5) -> Any:
     assert response.status_code == 200, response.text
     assert "errors" not in response.json(), response.text
     return response.json()["data"]
-
-
-def _version(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return stored_data_version(conn)
-
-
-# --- the data version ---
-
-
-def test_data_version_grows_once_per_load_and_refresh_not_on_a_reload_that_changes_nothing(
-    engine: Engine, sample_csv: Path
-) -> None:
-    start = _version(engine)
-    load_csv(sample_csv, engine)
-    loaded = _version(engine)
-    assert loaded == start + 1  # one transaction of many statements: one step
-    load_csv(sample_csv, engine)  # the same rows again: nothing changes, nor does the version
-    assert _version(engine) == loaded
-    assert refresh_if_stale(engine) is not None
-    assert _version(engine) == loaded + 1
-    touch = (
-        "UPDATE products SET product_name = product_name WHERE id = (SELECT {}(id) FROM products)"
-    )
-    with engine.begin() as conn:  # any other writer moves it too, once per transaction
-        conn.execute(text(touch.format("min")))
-        conn.execute(text(touch.format("max")))
-    assert _version(engine) == loaded + 2
 
 
 # --- ETags and 304 ---
@@ -334,47 +296,6 @@ def test_metrics_count_hits_and_misses_and_the_switch_turns_everything_off(
     assert counts[0] == counts[1] > 0  # both computed in full
 
 
-def test_a_version_probe_is_shared_only_by_requests_that_arrived_before_it_was_sent(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from app.db import data_version as probes
-
-    sent: list[str] = []
-    answered = asyncio.Event()
-
-    async def slow_to_answer(sql: str) -> Any:
-        value = await fetch_value(sql)  # the real read: its snapshot is taken now
-        sent.append(value)
-        if len(sent) == 1:
-            await answered.wait()  # ... but its answer arrives late
-        return value
-
-    monkeypatch.setattr(probes, "fetch_value", slow_to_answer)
-
-    async def scenario() -> tuple[list[str], list[str]]:
-        early = [asyncio.create_task(probes.current_data_version()) for _ in range(5)]
-        while not sent:  # the first probe has read the version and is on its way back
-            await asyncio.sleep(0.01)
-        await asyncio.to_thread(_bump_version, engine)  # a load commits meanwhile
-        late = [asyncio.create_task(probes.current_data_version()) for _ in range(5)]
-        await asyncio.sleep(0.05)
-        answered.set()
-        return list(await asyncio.gather(*early)), list(await asyncio.gather(*late))
-
-    early, late = asyncio.run(scenario())
-    assert len(set(early)) == 1 and len(set(late)) == 1
-    assert early[0] != late[0]  # the late ones did not reuse the probe sent before the commit
-    assert early[0].endswith(f":{_version(engine) - 1}") and late[0].endswith(
-        f":{_version(engine)}"
-    )
-    assert len(sent) == 2  # ten requests, two probes
-
-
-def _bump_version(engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM products WHERE false"))  # a write (of no row) all the same
-
-
 def test_csv_and_json_are_separate_entries_with_separate_tags(
     engine: Engine, sample_csv: Path, cached: TestClient
 ) -> None:
@@ -401,30 +322,3 @@ def test_csv_and_json_are_separate_entries_with_separate_tags(
     assert answers["accept"].content == answers["format"].content
     assert answers["format"].headers["content-disposition"].endswith('top-categories.csv"')
     assert len({response.headers["etag"] for response in answers.values()}) == 3
-
-
-def test_a_label_reuses_a_recent_probe_and_never_one_older_than_its_limit(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(data_version, "LABEL_MAX_AGE_S", 0.3)
-    sent: list[str] = []
-
-    async def counted(sql: str) -> Any:
-        sent.append(sql)
-        return await fetch_value(sql)
-
-    monkeypatch.setattr(data_version, "fetch_value", counted)
-
-    async def scenario() -> list[str]:
-        values = [await data_version.current_data_version()]
-        values += [await data_version.data_version_label() for _ in range(5)]  # no probe
-        await asyncio.to_thread(_bump_version, engine)
-        values.append(await data_version.current_data_version())  # strict: probes
-        await asyncio.sleep(0.35)
-        values.append(await data_version.data_version_label())  # too old to reuse: probes
-        return values
-
-    values = asyncio.run(scenario())
-    assert len(sent) == 3
-    assert len(set(values[:6])) == 1
-    assert values[6] == values[7] != values[0]
