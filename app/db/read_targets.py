@@ -27,6 +27,7 @@ import itertools
 import logging
 import time
 from collections import deque
+from collections.abc import Iterator
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,13 +101,13 @@ def leave_read(token: Token[RequestRead | None]) -> None:
 
 
 @contextlib.contextmanager
-def reading_from(target: ReplicaTarget | None) -> Any:
-    read = RequestRead(target)
-    token = _current.set(read)
+def reading_from(target: ReplicaTarget | None) -> Iterator[RequestRead]:
+    """`enter_read` for the block."""
+    read, token = enter_read(target)
     try:
         yield read
     finally:
-        _current.reset(token)
+        leave_read(token)
 
 
 def report_failure(error: BaseException) -> None:
