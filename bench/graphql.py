@@ -80,6 +80,7 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     server_cpu: float | None = None  # CPU seconds the server process used in the window
     rounds: list[Result] = field(default_factory=list)  # the measuring windows, when several
+    reported_p99_ms: float | None = None  # from a generator that reports percentiles (bench.wrk)
 
     @property
     def rate(self) -> float:
@@ -106,6 +107,9 @@ class Result:
         self.latencies += window.latencies
 
     def percentile(self, q: float) -> float:
+        reported = [r.reported_p99_ms for r in self.rounds or [self]]
+        if q == 0.99 and not self.latencies and all(p is not None for p in reported):
+            return statistics.median(p for p in reported if p is not None)
         if not self.latencies:
             return float("nan")
         ordered = sorted(self.latencies)

@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, text
 
+from bench import wrk
 from bench.graphql import (
     OUT_DIR,
     REPO_ROOT,
@@ -87,6 +88,12 @@ def start(name: str, cluster: Cluster) -> tuple[subprocess.Popen[bytes], int]:
     return process, wait_until_up(process, port, "/health", f"; see {log_path}")
 
 
+def window(port: int, requests: list[bytes], seconds: float, args: argparse.Namespace) -> Result:
+    if args.client == "wrk":
+        return wrk.drive(port, requests, args.connections, seconds)
+    return run(drive(port, requests, args.connections, 0, seconds))
+
+
 def run(coroutine: Coroutine[Any, Any, Result]) -> Result:
     """The load generator on uvloop: it shares the two cores with the servers it loads, so
     every microsecond it spends is taken from them."""
@@ -108,12 +115,12 @@ def measure(
             pids = process_tree(process.pid) + pg
             for scenario in SCENARIOS:
                 warmup = args.warmup if round_number == 1 else 0.5
-                run(drive(port, requests[scenario], args.connections, 0, warmup))
+                window(port, requests[scenario], warmup, args)
                 before = cpu_seconds(pids)
-                window = run(drive(port, requests[scenario], args.connections, 0, args.duration))
-                window.server_cpu = cpu_seconds(pids) - before
-                results[(name, scenario)].add_round(window)
-                print(f"round {round_number}, {name}, {scenario}: {window.rate:,.0f} req/s")
+                measured = window(port, requests[scenario], args.duration, args)
+                measured.server_cpu = cpu_seconds(pids) - before
+                results[(name, scenario)].add_round(measured)
+                print(f"round {round_number}, {name}, {scenario}: {measured.rate:,.0f} req/s")
     return results
 
 
@@ -125,6 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--client",
+        choices=("wrk", "python"),
+        default="wrk" if wrk.available() else "python",
+        help="load generator: wrk (C, default when installed) or bench.graphql's asyncio one",
+    )
     args = parser.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 150)
     csv_path = dataset(args.seed, console)
@@ -149,7 +162,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             process.terminate()
             process.wait(timeout=30)
         cluster.stop()
-    table = Table(title=f"{args.connections} connections, median of {args.rounds} windows each")
+    table = Table(
+        title=f"{args.client}, {args.connections} connections, median of {args.rounds} windows each"
+    )
     for column in ("server", "scenario", "req/s", "p99 ms", "CPU ms/req (all)", "failed"):
         table.add_column(column, justify="left" if column in ("server", "scenario") else "right")
     for (name, scenario), result in results.items():
