@@ -128,7 +128,8 @@ def _refresh_rollups(engine: Engine, console: Console) -> None:
 
 @cli.command("refresh-rollups")
 def refresh_rollups() -> None:
-    """Recompute the insight rollups if a load made them stale (needs the owner role)."""
+    """Recompute the insight rollups if a write outside the loader made them stale (needs the
+    owner role)."""
     from sqlalchemy.exc import DBAPIError
 
     from app.services.rollups import is_permission_error, refresh_if_stale

@@ -46,8 +46,8 @@ def main(
         bool,
         typer.Option(
             "--refresh-rollups",
-            help="Also recompute the insight rollups, in the load's transaction (by default a "
-            "running app does it in the background).",
+            help="Recompute the insight rollups in full, in the load's transaction (by default "
+            "they are updated from the loaded rows only).",
         ),
     ] = False,
     wait_for_replicas: Annotated[

@@ -104,8 +104,11 @@ def insert_fresh(conn: Connection, row_range: tuple[int, int]) -> tuple[int, int
 
 
 def insert_more(conn: Connection) -> tuple[int, int, int]:
-    """Later loads: insert only the orders and items not there yet (anti-join + ON CONFLICT).
-    Returns (orders, items) inserted and the rows skipped for clashing with a stored item."""
+    """Later loads: insert only the orders and items not there yet (anti-join + ON CONFLICT),
+    their ids kept in `load_new_orders` and `load_new_items` until commit. Returns (orders,
+    items) inserted and the rows skipped for clashing with a stored item."""
+    for create in statements.CREATE_NEW_ROW_TABLES:
+        conn.exec_driver_sql(create)
     orders = conn.exec_driver_sql(statements.INSERT_ORDERS).scalar_one()
     conn.exec_driver_sql("ANALYZE orders")  # the items statement joins the grown table
     items = conn.exec_driver_sql(statements.INSERT_ITEMS).scalar_one()

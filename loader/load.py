@@ -22,8 +22,7 @@ from app.services.rollups import (
     restore_data_version,
     rollups_fresh,
 )
-from app.services.rollups import refresh_rollups as recompute_rollups
-from loader import bulk, stage, statements
+from loader import bulk, rollups, stage, statements
 from loader.read import COLUMNS, CsvFileError, RowError
 from loader.source import resolve_source
 
@@ -57,7 +56,8 @@ class LoadSummary:
     # The primary's WAL position once the load committed: a replica that has replayed up to it
     # holds the load (`python -m loader --wait-for-replicas`).
     commit_lsn: str | None = None
-    rollups: str = "unchanged"  # "refreshed", "stale" (left to the app's refresher) or "unchanged"
+    # "updated" (from the load's rows), "refreshed" (recomputed in full) or "unchanged"
+    rollups: str = "unchanged"
 
 
 class LoadRefused(Exception):
@@ -115,9 +115,9 @@ def load_csv(
     """Validate and load `source`. Raises LoadRefused (database untouched) on invalid rows unless
     `skip_invalid`, in which case valid rows load and invalid ones go to `rejected_report`.
 
-    The insight rollups go stale when rows change; `refresh_rollups` recomputes them in this same
-    transaction, otherwise the app's background refresher (or `python -m app refresh-rollups`)
-    does it after the load, and the insights answer from live aggregation meanwhile."""
+    The insight rollups are brought up to the load's rows in this same transaction: from the
+    rows it inserted, or in full on a first load, when they were stale, or with
+    `refresh_rollups` (loader/rollups.py)."""
     started = time.perf_counter()
     settings = get_settings()
     path = resolve_source(
@@ -248,25 +248,19 @@ def _derive(
     # (docs/loader.md).
     conn.exec_driver_sql(statements.ANALYZE_TABLES)
     log.info("statistics updated in %.2f s", time.perf_counter() - step_started)
-    step_started = time.perf_counter()
     changed = any(change.inserted or change.updated for change in summary.tables.values())
     if not changed and rollups_were_fresh:
         # Nothing was written (the statements' triggers cleared the flag all the same): the
         # summaries computed before this load still hold.
         mark_rollups_fresh(conn)
-    elif refresh:
-        # In this same transaction, so readers switch to the new rows and their summaries at
-        # once. A first load holds the tables exclusively anyway, so the faster non-concurrent
-        # refresh blocks nobody who could otherwise have read.
-        progress("rollups", 0, None)
-        recompute_rollups(conn, concurrently=not first_load)
-        summary.rollups = "refreshed"
-        log.info("insight rollups refreshed in %.2f s", time.perf_counter() - step_started)
     else:
-        summary.rollups = "stale"
-        log.info(
-            "insight rollups left stale: the app refreshes them in the background "
-            "(or run `python -m app refresh-rollups`); insights stay exact meanwhile"
+        # In this same transaction, so readers switch to the new rows and their summaries at
+        # once, and never see the rollups stale because of a load (loader/rollups.py).
+        progress("rollups", 0, None)
+        summary.rollups = rollups.update_rollups(
+            conn,
+            incremental=rollups_were_fresh and not first_load and not refresh,
+            first_load=first_load,
         )
     if not changed:  # every answer given before this load still holds, and so do their ETags
         restore_data_version(conn, version_before)

@@ -23,11 +23,8 @@ STAGE_LABELS = {
 }
 
 ROLLUP_NOTES = {
-    "refreshed": "insight rollups: refreshed",
-    "stale": (
-        "insight rollups: stale until refreshed by a running app (within seconds) or by "
-        "`python -m app refresh-rollups`; the insights stay exact meanwhile, only slower"
-    ),
+    "refreshed": "insight rollups: recomputed",
+    "updated": "insight rollups: updated from the loaded rows",
 }
 
 

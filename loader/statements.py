@@ -177,6 +177,14 @@ WITH written AS (
 SELECT count(*), 0 FROM written
 """
 
+# Later loads remember what they inserted: the rollups are updated from exactly these rows
+# (loader/rollups.py).
+CREATE_NEW_ROW_TABLES = (
+    "CREATE TEMP TABLE load_new_orders (id integer PRIMARY KEY) ON COMMIT DROP",
+    "CREATE TEMP TABLE load_new_items (id integer PRIMARY KEY, order_id integer NOT NULL) "
+    "ON COMMIT DROP",
+)
+
 _ORDERS_SELECT = """
     SELECT c.id, f.order_date, f.order_time, f.order_priority, f.payment_method, f.aging
     FROM stage_items f
@@ -194,9 +202,11 @@ WITH written AS (
       )
     ORDER BY f.order_date, f.order_time, c.id
     ON CONFLICT (customer_id, order_date, order_time) DO NOTHING
-    RETURNING 1
+    RETURNING id
+), kept AS (
+    INSERT INTO load_new_orders SELECT id FROM written RETURNING 1
 )
-SELECT count(*) FROM written
+SELECT count(*) FROM kept
 """
 
 # First load (orders and items empty): one block of ids is reserved, one per staged row, and an
@@ -250,9 +260,11 @@ WITH written AS (
         SELECT 1 FROM order_items i WHERE i.order_id = o.id AND i.position = s.position
     )
     ON CONFLICT (order_id, position) DO NOTHING
-    RETURNING 1
+    RETURNING id, order_id
+), kept AS (
+    INSERT INTO load_new_items SELECT id, order_id FROM written RETURNING 1
 )
-SELECT count(*) FROM written
+SELECT count(*) FROM kept
 """
 
 # An item's identity is its position in its order. A row whose order was loaded before and whose

@@ -136,8 +136,8 @@ class OrderItem(Base):
 
 
 class RollupState(Base):
-    """One row: whether the insight rollups (materialized views, migration 0002) match the base
-    tables. Triggers clear `fresh` on any write to them; `app.services.rollups.refresh_rollups`
+    """One row: whether the insight rollups (summary tables, migrations 0002 and 0007) match the
+    base tables. Triggers clear `fresh` on any write to them; `app.services.rollups.refresh_rollups`
     sets it. While it is clear, the insights aggregate the base tables live."""
 
     __tablename__ = "rollup_state"

@@ -173,10 +173,10 @@ def _listing(filtered: tuple[str, ...], sort: CustomerSort) -> AnySelect:
     )
 
 
-# Every customer with its place in both sorted listings (migration 0005), materialized with the
+# Every customer with its place in both sorted listings (migrations 0005, 0007), kept with the
 # rollups: a sorted page walks an index instead of summing every order to sort all customers.
 _RANKS = table(
-    "mv_customer_ranks",
+    "summary_customer_ranks",
     *(column(c.name, c.type) for c in _CUSTOMER_COLUMNS),
     column("sales_rank", BigInteger),
     column("orders_rank", BigInteger),
@@ -185,7 +185,7 @@ _RANKS = table(
 
 @cache
 def _ranked_listing(filtered: tuple[str, ...], sort: CustomerSort) -> AnySelect:
-    """`_listing(filtered, sort)` for the sales and orders sorts, from `mv_customer_ranks`: the
+    """`_listing(filtered, sort)` for the sales and orders sorts, from `summary_customer_ranks`: the
     same rows in the same order (its ranks are that order: descending, customers without
     orders last, ties by dataset id), but only while the rollups are fresh, else no row."""
     rank = _RANKS.c.sales_rank if sort is CustomerSort.TOTAL_SALES_DESC else _RANKS.c.orders_rank
@@ -195,9 +195,9 @@ def _ranked_listing(filtered: tuple[str, ...], sort: CustomerSort) -> AnySelect:
     return stmt.order_by(rank)
 
 
-# Customers per (gender, device type, login type), materialized with the rollups (migration 0003).
+# Customers per (gender, device type, login type), kept with the rollups (migrations 0003, 0007).
 _COUNTS = table(
-    "mv_customer_counts",
+    "summary_customer_counts",
     *(column(name, Text) for name in _FILTERS),
     column("customer_count", BigInteger),
 )
@@ -207,7 +207,7 @@ _COUNTS = table(
 def _listing_count(filtered: tuple[str, ...]) -> AnySelect:
     """How many customers `_listing(filtered, …)` lists (the sort does not matter).
 
-    While the rollups are fresh, a sum over the few dozen rows of `mv_customer_counts` matching
+    While the rollups are fresh, a sum over the few dozen rows of `summary_customer_counts` matching
     the filters; while a write has made them stale, a `count(*)` of the customers (CASE
     evaluates only the branch it takes, so each answer runs one of the two scans)."""
     materialized = select(func.coalesce(func.sum(_COUNTS.c.customer_count), 0))

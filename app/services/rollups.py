@@ -1,19 +1,20 @@
-"""The rollups (materialized views from migrations 0002-0005), how they are kept fresh, and the
-data version that HTTP caching keys on (migration 0006).
+"""The rollups (summary tables, migration 0007), how they are kept fresh, and the data version
+that HTTP caching keys on (migration 0006).
 
 Freshness: any write to customers, products, orders or order_items clears `rollup_state.fresh`
 (statement-level triggers, inside the writing transaction). While it is clear, the `rollup_*`
 views that the insight SQL reads fall back to live aggregation over the base tables: answers are
-always current, only slower. `refresh_rollups` recomputes the materialized views and sets the
-flag again. The same triggers and every refresh increase `rollup_state.data_version`, so a
-cached answer is reused only while nothing it was computed from has changed.
+always current, only slower. The same triggers and every refresh increase
+`rollup_state.data_version`, so a cached answer is reused only while nothing it was computed
+from has changed.
 
-Who refreshes: not the loader by default (a refresh at 1 M rows costs about as much as the load
-itself). `refresh_if_stale` is called by `python -m app serve` after it loads, every few seconds by
-the app's background `RollupRefresher`, by `python -m app refresh-rollups`, and by the loader only
-with `--refresh-rollups` (then in the load's own transaction). It locks the four tables in SHARE
-mode first: a running load (SHARE ROW EXCLUSIVE) finishes before the refresh starts, and no load can
-commit between the refresh and its "fresh" mark, so the flag never vouches for older data.
+Who keeps them fresh: the loader, in the load's own transaction (loader/rollups.py: from the
+rows it inserted, or in full on a first load), so a load never leaves them stale. Writes made
+outside the loader do; `refresh_if_stale` then recomputes them in full: every few seconds from
+the app's background `RollupRefresher`, or by `python -m app refresh-rollups`. It locks the four
+tables in SHARE mode first: a running load (SHARE ROW EXCLUSIVE) finishes before the refresh
+starts, and no load can commit between the refresh and its "fresh" mark, so the flag never
+vouches for older data.
 """
 
 from __future__ import annotations
@@ -30,49 +31,68 @@ from app.db.engine import get_engine
 
 log = logging.getLogger(__name__)
 
-# Refresh order matters: each view after the views it is computed from (migration 0002).
-MATERIALIZED_VIEWS = (
-    "mv_order_totals",
-    "mv_daily_product_sales",
-    "mv_daily_category_orders",
-    "mv_discount_levels",
-    "mv_daily_orders",
-    "mv_payment_orders",
-    "mv_customer_value",
-    "mv_customer_segments",
-    "mv_customer_value_top",
-    "mv_customer_value_distribution",
-    "mv_customer_counts",  # revision 0003: the customers listing's counts
-    "mv_product_sales",  # revision 0004: sums per product
-    "mv_customer_ranks",  # revision 0005, after mv_customer_value (it ranks by it)
-)
+# Every summary table (migration 0007) with the relation a full recompute fills it from, in
+# refresh order: each after the summaries its `fill_*` view reads.
+SUMMARIES: dict[str, str] = {
+    "summary_order_totals": "live_order_totals",
+    "summary_daily_product_sales": "live_daily_product_sales",
+    "summary_daily_category_orders": "live_daily_category_orders",
+    "summary_discount_levels": "live_discount_levels",
+    "summary_daily_orders": "fill_daily_orders",
+    "summary_payment_orders": "fill_payment_orders",
+    "summary_customer_value": "fill_customer_value",
+    "summary_customer_segments": "fill_customer_segments",
+    "summary_customer_value_top": "fill_customer_value_top",
+    "summary_customer_value_distribution": "fill_customer_value_distribution",
+    "summary_customer_counts": "live_customer_counts",  # the customers listing's counts
+    "summary_product_sales": "live_product_sales",  # sums per product
+    "summary_customer_ranks": "fill_customer_ranks",  # after customer_value: it ranks by it
+}
+
+
+def recompute_summaries(connection: Connection, names: tuple[str, ...], *, truncate: bool) -> None:
+    """Replace the contents of the summary tables `names` (keys of SUMMARIES, in that order)
+    with a full recompute, in `connection`'s current transaction.
+
+    DELETE keeps them readable meanwhile (readers see the old rows until commit); `truncate` is
+    faster but blocks their readers until the transaction ends: only for a first load, which
+    holds the base tables exclusively anyway.
+    """
+    for name in names:  # names from the constant above, never from input
+        started = time.perf_counter()
+        connection.exec_driver_sql(f"TRUNCATE {name}" if truncate else f"DELETE FROM {name}")
+        connection.exec_driver_sql(f"INSERT INTO {name} SELECT * FROM {SUMMARIES[name]}")
+        log.debug("recomputed %s in %.2f s", name, time.perf_counter() - started)
+    connection.exec_driver_sql(f"ANALYZE {', '.join(names)}")
 
 
 def refresh_rollups(connection: Connection, *, concurrently: bool = True) -> None:
     """Recompute every rollup and mark them fresh, in `connection`'s current transaction.
 
-    `concurrently` (the default) keeps the views readable while they are recomputed (readers see
-    the previous contents until commit); without it the refresh is faster on a first load but
-    blocks readers of the views until the transaction ends. The caller commits.
+    `concurrently` (the default) keeps the summaries readable while they are recomputed (readers
+    see the previous contents until commit); without it the recompute is faster but blocks
+    readers of the summaries until the transaction ends. The caller commits.
     """
-    mode = "CONCURRENTLY " if concurrently else ""
-    for view in MATERIALIZED_VIEWS:  # names from the constant above, never from input
-        started = time.perf_counter()
-        connection.exec_driver_sql(f"REFRESH MATERIALIZED VIEW {mode}{view}")
-        log.debug("refreshed %s in %.2f s", view, time.perf_counter() - started)
-    connection.exec_driver_sql(f"ANALYZE {', '.join(MATERIALIZED_VIEWS)}")
+    recompute_summaries(connection, tuple(SUMMARIES), truncate=not concurrently)
     mark_rollups_fresh(connection)
 
 
+# One step of the data version per transaction: a load's writes have already taken it (their
+# triggers, migration 0006); a refresh on its own takes it here.
+_MARK_FRESH = """
+UPDATE rollup_state
+   SET fresh = true,
+       refreshed_at = now(),
+       data_version = data_version
+           + CASE WHEN data_changed_by = pg_current_xact_id()::text::bigint THEN 0 ELSE 1 END,
+       data_changed_by = pg_current_xact_id()::text::bigint
+"""
+
+
 def mark_rollups_fresh(connection: Connection) -> None:
-    """Declare the rollups current (after a refresh, or a load that changed no row); the data
-    version grows with them."""
-    connection.execute(
-        text(
-            "UPDATE rollup_state "
-            "SET fresh = true, refreshed_at = now(), data_version = data_version + 1"
-        )
-    )
+    """Declare the rollups current (after a refresh, or a load that brought them up to its rows);
+    the data version grows with them, once per transaction."""
+    connection.execute(text(_MARK_FRESH))
 
 
 def restore_data_version(connection: Connection, version: int) -> None:
@@ -87,7 +107,7 @@ def data_version(connection: Connection) -> int:
 
 
 def rollups_fresh(connection: Connection) -> bool:
-    """Whether the insights currently read the materialized rollups (else live aggregation)."""
+    """Whether the insights currently read the summary tables (else live aggregation)."""
     return bool(connection.execute(text("SELECT rollups_fresh()")).scalar_one())
 
 

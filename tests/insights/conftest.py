@@ -1,5 +1,5 @@
-"""Insight test fixtures: the real sample loaded twice, once answering from the materialized
-rollups (refreshed, as the loader does at the end of a load) and once from live aggregation
+"""Insight test fixtures: the real sample loaded twice, once answering from the summary
+rollups (kept by the loader in the load's transaction) and once from live aggregation
 (rollups marked stale), so every insight is checked along both paths against pandas."""
 
 from __future__ import annotations

@@ -92,8 +92,8 @@ def test_graphql_product_sums_match_rest(client: TestClient) -> None:
 def test_concurrent_refresh_keeps_groups_with_missing_attributes(
     new_database: Callable[[], Engine],
 ) -> None:
-    """`mv_customer_counts` is keyed by columns that may be NULL (a CSV without a value): a
-    concurrent refresh must still replace such a group's count, not keep or double it."""
+    """`summary_customer_counts` is keyed by columns that may be NULL (a CSV without a value): a
+    refresh must still replace such a group's count, not keep or double it."""
     engine = new_database()
     insert = text(
         "INSERT INTO customers (customer_id, gender, device_type, login_type, profile_as_of) "
@@ -103,7 +103,7 @@ def test_concurrent_refresh_keeps_groups_with_missing_attributes(
     def counts() -> list[tuple[object, ...]]:
         with engine.connect() as conn:
             assert rollups_fresh(conn)
-            rows = conn.execute(text("SELECT * FROM mv_customer_counts ORDER BY 1, 2, 3"))
+            rows = conn.execute(text("SELECT * FROM summary_customer_counts ORDER BY 1, 2, 3"))
             return [tuple(row) for row in rows]
 
     with engine.begin() as conn:
@@ -113,7 +113,7 @@ def test_concurrent_refresh_keeps_groups_with_missing_attributes(
     assert counts() == [("Male", None, None, 1), (None, "Web", None, 1)]
     with engine.begin() as conn:
         conn.execute(insert, [{"id": "3", "gender": None, "device": "Web"}])
-    assert refresh_if_stale(engine) is not None  # CONCURRENTLY, the view being populated
+    assert refresh_if_stale(engine) is not None  # the table being populated
     assert counts() == [("Male", None, None, 1), (None, "Web", None, 2)]
 
 
@@ -132,7 +132,7 @@ SORTS = [("TOTAL_SALES_DESC", "total_sales"), ("ORDER_COUNT_DESC", "order_count"
 def test_sorted_customers_match_pandas_page_by_page(
     client: TestClient, expected: Expected, order_by: str, column: str, gender: str | None
 ) -> None:
-    """Sorted by sales or by orders (read from `mv_customer_ranks` while fresh, sorted live
+    """Sorted by sales or by orders (read from `summary_customer_ranks` while fresh, sorted live
     while stale): every page in pandas' order, ties by dataset id, the same total."""
     customers = expected.customers
     if gender is not None:

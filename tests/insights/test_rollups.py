@@ -1,5 +1,5 @@
 """The rollups' freshness protocol: writes mark them stale, a refresh makes them fresh again, and
-the materialized views hold exactly what their live definitions compute."""
+the summary tables hold exactly what their live definitions compute."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 
 from app.db import engine as db_engine
 from app.main import app
-from app.services.rollups import MATERIALIZED_VIEWS, refresh_rollups, rollups_fresh
+from app.services.rollups import SUMMARIES, refresh_rollups, rollups_fresh
 
 
 @pytest.mark.parametrize(
@@ -46,13 +46,13 @@ def test_refresh_in_the_writing_transaction_makes_them_fresh(rollup_engine: Engi
         tx.rollback()
 
 
-@pytest.mark.parametrize("view", MATERIALIZED_VIEWS)
-def test_materialized_views_equal_their_live_definition(rollup_engine: Engine, view: str) -> None:
-    live = view.replace("mv_", "live_", 1)
+@pytest.mark.parametrize("summary", SUMMARIES)
+def test_summary_tables_equal_their_live_definition(rollup_engine: Engine, summary: str) -> None:
+    live = summary.replace("summary_", "live_", 1)
     with rollup_engine.connect() as conn:
-        count = conn.execute(text(f"SELECT count(*) FROM {view}")).scalar_one()
+        count = conn.execute(text(f"SELECT count(*) FROM {summary}")).scalar_one()
         assert count > 0
-        for a, b in ((view, live), (live, view)):
+        for a, b in ((summary, live), (live, summary)):
             diff = conn.execute(text(f"SELECT count(*) FROM (TABLE {a} EXCEPT ALL TABLE {b}) d"))
             assert diff.scalar_one() == 0
 

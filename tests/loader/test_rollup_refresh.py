@@ -1,8 +1,9 @@
-"""Who keeps the insight rollups fresh after a load, and that "fresh" never vouches for old data.
+"""Who keeps the insight rollups fresh, and that "fresh" never vouches for old data.
 
-By default a load leaves them stale (the insights answer from live aggregation, exactly); the app's
-background refresher, `python -m app refresh-rollups` or `--refresh-rollups` recompute them. A
-refresh waits for a running load and keeps loads out until it commits.
+A load keeps them fresh in its own transaction (loader/rollups.py; `--refresh-rollups` recomputes
+them in full). A write outside the loader leaves them stale (the insights answer from live
+aggregation, exactly) until the app's background refresher or `python -m app refresh-rollups`
+recomputes them. A refresh waits for a running load and keeps loads out until it commits.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from tests.loader.test_idempotent import assert_nothing_written
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FRESH = "SELECT rollups_fresh()"
 BASE_SALES = "SELECT sum(sales) FROM order_items"
-ROLLUP_SALES = "SELECT sum(sales) FROM mv_daily_orders"  # the materialized view itself
+ROLLUP_SALES = "SELECT sum(sales) FROM summary_daily_orders"  # the summary table itself
 ANSWERED_SALES = "SELECT sum(sales) FROM rollup_daily_orders"  # what the insights read
 CHANGE_ONE_SALE = (
     "UPDATE order_items SET sales = sales + 1 WHERE id = (SELECT min(id) FROM order_items)"
@@ -63,17 +64,22 @@ def _change_one_sale(engine: Engine) -> None:
 
 @pytest.fixture
 def stale_engine(new_database: Callable[..., Engine], sample_csv: Path) -> Engine:
+    """The sample loaded, then one sale changed outside the loader."""
     engine = new_database()
     summary = load_csv(sample_csv, engine)
-    assert summary.rollups == "stale"
+    assert summary.rollups == "refreshed"  # a first load: recomputed in full
+    assert scalar(engine, FRESH) is True
+    assert scalar(engine, ROLLUP_SALES) == scalar(engine, BASE_SALES)
+    _change_one_sale(engine)
     return engine
 
 
-def test_a_load_leaves_them_stale_and_insights_exact_until_refreshed(
+def test_a_write_outside_the_loader_leaves_them_stale_and_insights_exact_until_refreshed(
     stale_engine: Engine, sample_csv: Path
 ) -> None:
     engine = stale_engine
     assert scalar(engine, FRESH) is False
+    assert scalar(engine, ROLLUP_SALES) != scalar(engine, BASE_SALES)
     assert scalar(engine, ANSWERED_SALES) == scalar(engine, BASE_SALES)  # the live path
 
     seconds = refresh_if_stale(engine)
@@ -88,14 +94,19 @@ def test_a_load_leaves_them_stale_and_insights_exact_until_refreshed(
     assert scalar(engine, FRESH) is True
 
 
-def test_refresh_rollups_option_refreshes_in_the_load_transaction(
-    new_database: Callable[..., Engine], sample_csv: Path
-) -> None:
-    engine = new_database()
-    summary = load_csv(sample_csv, engine, refresh_rollups=True)
-    assert summary.rollups == "refreshed"
-    assert scalar(engine, FRESH) is True
-    assert scalar(engine, ROLLUP_SALES) == scalar(engine, BASE_SALES)
+def test_a_load_onto_stale_rollups_recomputes_them(stale_engine: Engine, tmp_path: Path) -> None:
+    one_more = tmp_path / "one_more.csv"
+    one_more.write_text(
+        "Order_Date,Time,Aging,Customer_Id,Gender,Device_Type,Customer_Login_type,"
+        "Product_Category,Product,Sales,Quantity,Discount,Profit,Shipping_Cost,Order_Priority,"
+        "Payment_method\n"
+        "2018-03-04,10:00:00,1.0,99999991,Male,Web,Member,Fashion,T - Shirts,10.5,1.0,0.1,"
+        "2.0,1.0,High,credit_card\n"
+    )
+    summary = load_csv(one_more, stale_engine)
+    assert summary.rollups == "refreshed"  # not "updated": the stored sums were not current
+    assert scalar(stale_engine, FRESH) is True
+    assert scalar(stale_engine, ROLLUP_SALES) == scalar(stale_engine, BASE_SALES)
 
 
 def test_cli_option_and_summary_line(
@@ -104,7 +115,7 @@ def test_cli_option_and_summary_line(
     engine = new_database()
     done = run_cli(engine, sample_csv, "-q", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "insight rollups: stale" in " ".join(done.stdout.split())
+    assert "insight rollups: recomputed" in " ".join(done.stdout.split())
     _change_one_sale(engine)  # so that the second load has something to refresh for
     done = run_cli(engine, sample_csv, "-q", "--refresh-rollups", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -161,7 +172,7 @@ def test_the_app_refreshes_stale_rollups_in_the_background(stale_engine: Engine)
         # The counter moves just after the refresh commits: wait for it, then check the flag.
         assert _wait_until(lambda: refresher.refreshes == 1), "not refreshed at start-up"
         assert scalar(engine, FRESH) is True
-        _change_one_sale(engine)  # a later write (a load) makes them stale again
+        _change_one_sale(engine)  # a later write outside the loader: stale again
         assert _wait_until(lambda: refresher.refreshes == 2), "not refreshed after a write"
         assert scalar(engine, FRESH) is True
         assert scalar(engine, ROLLUP_SALES) == scalar(engine, BASE_SALES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from app.db.migrate import lock_for_migrations
+from app.db.migrate import lock_for_migrations, modelled
 from app.db.models import Base
 
 config = context.config
@@ -15,7 +15,9 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=target_metadata)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, include_name=modelled
+        )
         with context.begin_transaction():
             lock_for_migrations(connection)
             context.run_migrations()
@@ -25,7 +27,7 @@ def run_migrations_online() -> None:
 
     engine = create_engine(resolve_database_url())
     with engine.connect() as conn:
-        context.configure(connection=conn, target_metadata=target_metadata)
+        context.configure(connection=conn, target_metadata=target_metadata, include_name=modelled)
         with context.begin_transaction():
             lock_for_migrations(conn)
             context.run_migrations()
