@@ -47,7 +47,7 @@ def main(
         typer.Option(
             "--refresh-rollups",
             help="Recompute the insight rollups in full, in the load's transaction (by default "
-            "they are updated from the loaded rows only).",
+            "they are updated from the loaded rows, or left to the app after a first load).",
         ),
     ] = False,
     wait_for_replicas: Annotated[

@@ -56,7 +56,8 @@ class LoadSummary:
     # The primary's WAL position once the load committed: a replica that has replayed up to it
     # holds the load (`python -m loader --wait-for-replicas`).
     commit_lsn: str | None = None
-    # "updated" (from the load's rows), "refreshed" (recomputed in full) or "unchanged"
+    # "updated" (from the load's rows), "refreshed" (recomputed in full), "stale" (left to the
+    # app's refresher) or "unchanged"
     rollups: str = "unchanged"
 
 
@@ -115,9 +116,10 @@ def load_csv(
     """Validate and load `source`. Raises LoadRefused (database untouched) on invalid rows unless
     `skip_invalid`, in which case valid rows load and invalid ones go to `rejected_report`.
 
-    The insight rollups are brought up to the load's rows in this same transaction: from the
-    rows it inserted, or in full on a first load, when they were stale, or with
-    `refresh_rollups` (loader/rollups.py)."""
+    The insight rollups, when fresh, are brought up to the load's rows in this same transaction,
+    from the rows it inserted (loader/rollups.py). A first load, or rollups already stale, leave
+    them stale for the app's refresher (`python -m app refresh-rollups`); `refresh_rollups`
+    recomputes them in full in this transaction instead."""
     started = time.perf_counter()
     settings = get_settings()
     path = resolve_source(
@@ -253,14 +255,20 @@ def _derive(
         # Nothing was written (the statements' triggers cleared the flag all the same): the
         # summaries computed before this load still hold.
         mark_rollups_fresh(conn)
-    else:
+    elif refresh or (rollups_were_fresh and not first_load):
         # In this same transaction, so readers switch to the new rows and their summaries at
-        # once, and never see the rollups stale because of a load (loader/rollups.py).
+        # once, and never see the rollups stale because of this load (loader/rollups.py).
         progress("rollups", 0, None)
         summary.rollups = rollups.update_rollups(
-            conn,
-            incremental=rollups_were_fresh and not first_load and not refresh,
-            first_load=first_load,
+            conn, incremental=not refresh, first_load=first_load
+        )
+    else:
+        # A first load, or rollups a write outside the loader left stale: only a full recompute
+        # will do, about as long again as a first load itself, so it is left to the app.
+        summary.rollups = "stale"
+        log.info(
+            "insight rollups left stale: the app recomputes them in the background (or run "
+            "`python -m app refresh-rollups`); insights stay exact meanwhile"
         )
     if not changed:  # every answer given before this load still holds, and so do their ETags
         restore_data_version(conn, version_before)

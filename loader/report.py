@@ -25,6 +25,10 @@ STAGE_LABELS = {
 ROLLUP_NOTES = {
     "refreshed": "insight rollups: recomputed",
     "updated": "insight rollups: updated from the loaded rows",
+    "stale": (
+        "insight rollups: stale until recomputed by a running app (within seconds) or by "
+        "`python -m app refresh-rollups`; the insights stay exact meanwhile, only slower"
+    ),
 }
 
 

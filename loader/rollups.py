@@ -10,7 +10,8 @@ aggregation because of a load.
   per-customer rollups that rank or group every customer (segments, top 100, distribution,
   profile counts, ranks) are recomputed from the customer summary: their size is the number of
   customers, which a load's profile changes can move between groups.
-- A first load, rollups that were stale, or `--refresh-rollups`: one full recompute.
+- `--refresh-rollups`: one full recompute. (A first load, or rollups a write outside the loader
+  left stale, are left to the app's refresher: see loader/load.py.)
 
 The result equals the live definitions row for row (tests/loader/test_incremental_rollups.py).
 """

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from app.services.rollups import SUMMARIES
+from app.services.rollups import SUMMARIES, refresh_if_stale
 from loader.load import load_csv
 from loader.synth import generate
 from tests.loader.helpers import csv_text, scalar, write
@@ -86,6 +86,14 @@ def differing_rows(engine: Engine) -> dict[str, int]:
     return counts
 
 
+def first_loaded(engine: Engine, source: Path) -> Engine:
+    """`source` loaded into an empty database, and the rollups the first load left stale
+    recomputed, as a running app does."""
+    assert load_csv(source, engine).rollups == "stale"
+    assert refresh_if_stale(engine) is not None
+    return engine
+
+
 def assert_updated_and_equal(engine: Engine, source: Path) -> None:
     summary = load_csv(source, engine)
     assert summary.rollups == "updated"
@@ -96,9 +104,7 @@ def assert_updated_and_equal(engine: Engine, source: Path) -> None:
 def test_orders_that_gain_items_and_changing_profiles(
     new_database: Callable[..., Engine], tmp_path: Path
 ) -> None:
-    engine = new_database()
-    first = load_csv(write(tmp_path, csv_text(*FIRST), "first.csv"), engine)
-    assert first.rollups == "refreshed"  # a first load: recomputed in full
+    engine = first_loaded(new_database(), write(tmp_path, csv_text(*FIRST), "first.csv"))
     assert_updated_and_equal(engine, write(tmp_path, csv_text(*FIRST, *MORE), "more.csv"))
     assert scalar(engine, "SELECT count(*) FROM order_items") == len(FIRST) + len(MORE)
     grown = "SELECT item_count FROM summary_order_totals t JOIN orders o USING (id) "
@@ -109,8 +115,8 @@ def test_the_sample_in_two_overlapping_parts(
     new_database: Callable[..., Engine], sample_csv: Path, tmp_path: Path
 ) -> None:
     header, *rows = sample_csv.read_text(encoding="utf-8").splitlines()
-    engine = new_database()
-    load_csv(write(tmp_path, "\n".join([header, *rows[: len(rows) * 3 // 5]]) + "\n"), engine)
+    part = write(tmp_path, "\n".join([header, *rows[: len(rows) * 3 // 5]]) + "\n")
+    engine = first_loaded(new_database(), part)
     assert_updated_and_equal(engine, sample_csv)
 
 
@@ -118,8 +124,7 @@ def test_the_sample_in_two_overlapping_parts(
 def test_generated_files_loaded_one_after_the_other(
     new_database: Callable[..., Engine], tmp_path: Path, seeds: tuple[int, int]
 ) -> None:
-    engine = new_database()
     first, second = (generate(tmp_path / f"seed{s}.csv", 3_000, seed=s) for s in seeds)
-    load_csv(first, engine)
+    engine = first_loaded(new_database(), first)
     assert_updated_and_equal(engine, second)
     assert_updated_and_equal(engine, generate(tmp_path / "third.csv", 500, seed=sum(seeds)))

@@ -1,9 +1,10 @@
 """Who keeps the insight rollups fresh, and that "fresh" never vouches for old data.
 
-A load keeps them fresh in its own transaction (loader/rollups.py; `--refresh-rollups` recomputes
-them in full). A write outside the loader leaves them stale (the insights answer from live
-aggregation, exactly) until the app's background refresher or `python -m app refresh-rollups`
-recomputes them. A refresh waits for a running load and keeps loads out until it commits.
+A load updates fresh rollups in its own transaction, from its rows (loader/rollups.py, and
+tests/loader/test_incremental_rollups.py). A first load, and any write outside the loader, leave
+them stale: the insights answer from live aggregation, exactly, until the app's background
+refresher, `python -m app refresh-rollups` or the loader's `--refresh-rollups` recompute them. A
+recompute waits for a running load and keeps loads out until it commits.
 """
 
 from __future__ import annotations
@@ -64,22 +65,18 @@ def _change_one_sale(engine: Engine) -> None:
 
 @pytest.fixture
 def stale_engine(new_database: Callable[..., Engine], sample_csv: Path) -> Engine:
-    """The sample loaded, then one sale changed outside the loader."""
+    """The sample loaded into an empty database: a first load leaves the rollups stale."""
     engine = new_database()
     summary = load_csv(sample_csv, engine)
-    assert summary.rollups == "refreshed"  # a first load: recomputed in full
-    assert scalar(engine, FRESH) is True
-    assert scalar(engine, ROLLUP_SALES) == scalar(engine, BASE_SALES)
-    _change_one_sale(engine)
+    assert summary.rollups == "stale"
     return engine
 
 
-def test_a_write_outside_the_loader_leaves_them_stale_and_insights_exact_until_refreshed(
+def test_a_first_load_leaves_them_stale_and_insights_exact_until_refreshed(
     stale_engine: Engine, sample_csv: Path
 ) -> None:
     engine = stale_engine
     assert scalar(engine, FRESH) is False
-    assert scalar(engine, ROLLUP_SALES) != scalar(engine, BASE_SALES)
     assert scalar(engine, ANSWERED_SALES) == scalar(engine, BASE_SALES)  # the live path
 
     seconds = refresh_if_stale(engine)
@@ -94,7 +91,13 @@ def test_a_write_outside_the_loader_leaves_them_stale_and_insights_exact_until_r
     assert scalar(engine, FRESH) is True
 
 
-def test_a_load_onto_stale_rollups_recomputes_them(stale_engine: Engine, tmp_path: Path) -> None:
+def test_a_write_outside_the_loader_leaves_them_stale_and_a_load_keeps_them_so(
+    stale_engine: Engine, tmp_path: Path
+) -> None:
+    refresh_if_stale(stale_engine)
+    _change_one_sale(stale_engine)
+    assert scalar(stale_engine, FRESH) is False
+    assert scalar(stale_engine, ANSWERED_SALES) == scalar(stale_engine, BASE_SALES)
     one_more = tmp_path / "one_more.csv"
     one_more.write_text(
         "Order_Date,Time,Aging,Customer_Id,Gender,Device_Type,Customer_Login_type,"
@@ -104,9 +107,20 @@ def test_a_load_onto_stale_rollups_recomputes_them(stale_engine: Engine, tmp_pat
         "2.0,1.0,High,credit_card\n"
     )
     summary = load_csv(one_more, stale_engine)
-    assert summary.rollups == "refreshed"  # not "updated": the stored sums were not current
-    assert scalar(stale_engine, FRESH) is True
+    assert summary.rollups == "stale"  # its rows alone cannot repair stored sums gone wrong
+    assert scalar(stale_engine, FRESH) is False
+    assert refresh_if_stale(stale_engine) is not None
     assert scalar(stale_engine, ROLLUP_SALES) == scalar(stale_engine, BASE_SALES)
+
+
+def test_refresh_rollups_option_refreshes_in_the_load_transaction(
+    new_database: Callable[..., Engine], sample_csv: Path
+) -> None:
+    engine = new_database()
+    summary = load_csv(sample_csv, engine, refresh_rollups=True)
+    assert summary.rollups == "refreshed"
+    assert scalar(engine, FRESH) is True
+    assert scalar(engine, ROLLUP_SALES) == scalar(engine, BASE_SALES)
 
 
 def test_cli_option_and_summary_line(
@@ -115,7 +129,7 @@ def test_cli_option_and_summary_line(
     engine = new_database()
     done = run_cli(engine, sample_csv, "-q", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "insight rollups: recomputed" in " ".join(done.stdout.split())
+    assert "insight rollups: stale" in " ".join(done.stdout.split())
     _change_one_sale(engine)  # so that the second load has something to refresh for
     done = run_cli(engine, sample_csv, "-q", "--refresh-rollups", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
