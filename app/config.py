@@ -63,8 +63,9 @@ class Settings(BaseSettings):
     rollup_refresh_interval_s: float = Field(
         default=5.0,
         ge=0,
-        description="How often the app checks whether a load made the insight rollups stale, "
-        "and refreshes them (0: never; then `python -m app refresh-rollups` does it).",
+        description="How often the app checks whether the insight rollups are stale (after a "
+        "first load, or a write outside the loader) and recomputes them (0: never; then "
+        "`python -m app refresh-rollups` does it).",
     )
 
     # --- HTTP caching (app/api/http_cache.py) ---

@@ -81,6 +81,19 @@ class Result:
     server_cpu: float | None = None  # CPU seconds the server process used in the window
     rounds: list[Result] = field(default_factory=list)  # the measuring windows, when several
     reported_p99_ms: float | None = None  # from a generator that reports percentiles (bench.wrk)
+    client_cpu: float | None = None  # CPU seconds the load generator used, when it is a process
+
+    @property
+    def cores_busy(self) -> float | None:
+        """Server and client CPU per second of the window: near the machine's core count, the
+        window was CPU-bound."""
+        if self.rounds:
+            values = [r.cores_busy for r in self.rounds]
+            known = [v for v in values if v is not None]
+            return statistics.median(known) if known else None
+        if self.server_cpu is None or self.client_cpu is None or not self.seconds:
+            return None
+        return (self.server_cpu + self.client_cpu) / self.seconds
 
     @property
     def rate(self) -> float:

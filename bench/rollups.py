@@ -68,6 +68,7 @@ def read_while(engine: Engine, running: threading.Event, reads: Reads) -> None:
     params = {"date_from": None, "date_to": None, "category": None}
     with engine.connect() as conn:
         conn.exec_driver_sql(f"SET statement_timeout = {timeout_ms}")
+        conn.commit()  # a session setting, kept by the rollbacks below
         while running.is_set():
             started = time.perf_counter()
             try:

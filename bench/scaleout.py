@@ -7,7 +7,12 @@ with 1 and 2, all reading the primary, and uvicorn with 1 worker reading the rep
 (DATABASE_REPLICA_URLS). The response cache is off, as in bench.graphql; multiprocess metrics are
 on for two workers, as `python -m app serve --workers 2` runs them. Every (server, scenario) window
 is measured in `--rounds` interleaved rounds; the table gives medians. CPU per request sums every
-process of the server (parent and workers) and of both PostgreSQL servers, from /proc.
+process of the server (parent and workers) and of both PostgreSQL servers, from /proc; "cores
+busy" adds the load generator's own CPU (wrk) and divides by the window: at the machine's core
+count the window was CPU-bound, and more workers cannot help.
+
+The load generator is wrk when installed (C, one thread: little of the two cores), else the
+asyncio one of bench.graphql (`--client`).
 
     python -m bench.scaleout --duration 4 --rounds 3
 """
@@ -165,7 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     table = Table(
         title=f"{args.client}, {args.connections} connections, median of {args.rounds} windows each"
     )
-    for column in ("server", "scenario", "req/s", "p99 ms", "CPU ms/req (all)", "failed"):
+    columns = ("server", "scenario", "req/s", "p99 ms", "CPU ms/req (all)", "cores busy")
+    for column in (*columns, "failed"):
         table.add_column(column, justify="left" if column in ("server", "scenario") else "right")
     for (name, scenario), result in results.items():
         cpu = result.cpu_per_request_ms
@@ -175,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{result.rate:,.0f}",
             f"{result.percentile(0.99):.1f}",
             "" if cpu is None else f"{cpu:.2f}",
+            "" if result.cores_busy is None else f"{result.cores_busy:.2f}",
             str(result.failures),
         )
     console.print(table)

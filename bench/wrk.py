@@ -10,6 +10,7 @@ its body holds `"errors"` (a GraphQL error), as in `bench.graphql.is_ok`; socket
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -72,10 +73,11 @@ def lua_string(raw: bytes) -> str:
 
 def drive(port: int, requests: Sequence[bytes], connections: int, duration: float) -> Result:
     """Keep `connections` connections busy for `duration` seconds from one wrk thread; the
-    result carries wrk's request count, duration, p99 and failures."""
+    result carries wrk's request count, duration, p99, failures and wrk's own CPU time."""
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
         script = Path(folder) / "requests.lua"
         script.write_text(SCRIPT % {"requests": ",\n".join(map(lua_string, requests))})
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         completed = subprocess.run(
             [
                 *("wrk", "--threads", "1", "--connections", str(connections)),
@@ -86,6 +88,7 @@ def drive(port: int, requests: Sequence[bytes], connections: int, duration: floa
             text=True,
             check=True,
         )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
     summary = json.loads(completed.stdout.strip().splitlines()[-1])
     return Result(
         name="",
@@ -93,4 +96,5 @@ def drive(port: int, requests: Sequence[bytes], connections: int, duration: floa
         failures=summary["failures"] + summary["socket_errors"],
         seconds=summary["duration_us"] / 1e6,
         reported_p99_ms=summary["p99_us"] / 1000,
+        client_cpu=(after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
     )
