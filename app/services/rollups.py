@@ -13,9 +13,9 @@ Who keeps them fresh: a later load, in its own transaction, from the rows it ins
 outside the loader, do; `refresh_if_stale` then recomputes them in full: every few seconds from
 the app's background `RollupRefresher`, by `python -m app serve` before it serves, by `python -m
 app refresh-rollups` (the loader's `--refresh-rollups` recomputes inside the load). It locks the
-four tables in SHARE mode first: a running load (SHARE ROW EXCLUSIVE) finishes before the recompute starts, and
-no load can commit between the recompute and its "fresh" mark, so the flag never vouches for
-older data.
+four tables in SHARE mode first: a running load (SHARE ROW EXCLUSIVE) finishes before the
+recompute starts, and no load can commit between the recompute and its "fresh" mark, so the flag
+never vouches for older data.
 """
 
 from __future__ import annotations
