@@ -128,3 +128,29 @@ def test_generated_files_loaded_one_after_the_other(
     engine = first_loaded(new_database(), first)
     assert_updated_and_equal(engine, second)
     assert_updated_and_equal(engine, generate(tmp_path / "third.csv", 500, seed=sum(seeds)))
+
+
+def test_migration_0007_down_and_up_keeps_every_rollup(
+    new_database: Callable[..., Engine], sample_csv: Path
+) -> None:
+    """Down to materialized views (0006) and back to summary tables, on a loaded database: the
+    rollups stay readable and equal to their live definitions."""
+    from alembic import command
+
+    from app.db.migrate import alembic_config
+
+    engine = first_loaded(new_database(), sample_csv)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0006")
+    with engine.connect() as conn:
+        views = conn.execute(text("SELECT count(*) FROM pg_matviews")).scalar_one()
+        stored = conn.execute(text("SELECT sum(sales) FROM mv_daily_orders")).scalar_one()
+    assert views == len(SUMMARIES)
+    assert stored == scalar(engine, "SELECT sum(sales) FROM order_items")
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    assert scalar(engine, "SELECT rollups_fresh()") is True
+    assert differing_rows(engine) == dict.fromkeys(SUMMARIES, 0)
