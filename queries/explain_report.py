@@ -42,15 +42,15 @@ PRINCIPLES = {
         "position) index). The times are the sum of both; the plan shown is the second."
     ),
     "top_products": (
-        "The route reads the rollup materialized view mv_daily_product_sales (one row per day "
+        "The route reads the rollup summary table summary_daily_product_sales (one row per day "
         "and product), so the base tables' indexes play no part: the time stays flat whatever "
         "the variant and the scale."
     ),
     "top_products_live": (
         "With the rollups marked stale the same statement aggregates every item live. Reading "
         "the whole table, the planner rightly prefers sequential scans and hash joins: an index "
-        "would only add random reads. This is why the insights read rollups refreshed at the "
-        "end of each load."
+        "would only add random reads. This is why the insights read rollups that each load "
+        "keeps current."
     ),
 }
 
