@@ -1,13 +1,30 @@
-"""Serving the app in this process with uvicorn, the garbage collector tuned for a server.
+"""Serving the app with uvicorn, the garbage collector tuned for a server.
 
-`python -m app serve` and the benchmarks' server (`bench/graphql.py`) start here; `create_app()`
-itself never changes interpreter-wide settings, so tests and embedders keep Python's defaults.
+`python -m app serve` starts here; `create_app()` itself never changes interpreter-wide settings,
+so tests and embedders keep Python's defaults.
+
+With several workers on Linux, each worker accepts on a listening socket of its own, bound with
+SO_REUSEPORT, and the kernel spreads new connections over the workers by a hash of their
+addresses (as nginx's `reuseport` does). uvicorn's own `--workers` shares one socket bound by the
+parent: whichever worker wakes first accepts every connection waiting, so a burst of new
+connections (a client's pool, a proxy's upstream connections) can all land on one worker while
+the others idle. docs/design.md ("One listening socket per worker") records how this uses
+uvicorn's supervisor and how to check it after an upgrade.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
+import socket
+import sys
 from typing import Any
+
+import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import multiprocess
+
+APP_FACTORY = "app.serving:tuned_app"
 
 
 def tune_gc_for_serving() -> None:
@@ -37,19 +54,81 @@ def serve(
     host: str, port: int, log_level: str, *, workers: int = 1, **uvicorn_options: Any
 ) -> None:
     """Serve `app.main:app` with the collector tuned, in `workers` uvicorn worker processes (one:
-    this process) until stopped. `uvicorn_options` go to `uvicorn.run` unchanged (`access_log`,
-    …)."""
-    import uvicorn
-
+    this process) until stopped. `uvicorn_options` go to `uvicorn.Config` unchanged
+    (`access_log`, …). Exits with uvicorn's startup-failure status when the address is taken."""
     if workers == 1:
         uvicorn.run(tuned_app(), host=host, port=port, log_level=log_level, **uvicorn_options)
         return
-    uvicorn.run(
-        "app.serving:tuned_app",
-        factory=True,
-        host=host,
-        port=port,
-        log_level=log_level,
-        workers=workers,
-        **uvicorn_options,
+    options: dict[str, Any] = dict(
+        factory=True, host=host, port=port, log_level=log_level, workers=workers, **uvicorn_options
     )
+    if not balances_by_reuseport(port):
+        uvicorn.run(APP_FACTORY, **options)  # one socket, shared by the workers
+        return
+    config = uvicorn.Config(APP_FACTORY, **options)  # configures uvicorn's logging
+    try:
+        check_address_free(host, port)
+    except OSError as exc:
+        logging.getLogger("uvicorn.error").error("cannot listen on %s:%d: %s", host, port, exc)
+        raise SystemExit(STARTUP_FAILURE) from None
+    run_workers_with_own_listeners(config)
+
+
+def balances_by_reuseport(port: int) -> bool:
+    """Linux spreads connections over the SO_REUSEPORT sockets of one port (other systems accept
+    the option but give every connection to one socket); port 0 would give each worker a
+    different port."""
+    return sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT") and port != 0
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn's bind_socket
+
+
+def check_address_free(host: str, port: int) -> None:
+    """Raise OSError unless `host:port` can be bound. Binding without SO_REUSEPORT fails while
+    any socket listens there, so a second server on the same port (which could otherwise join
+    this one's SO_REUSEPORT group) is refused, as with a shared socket."""
+    with socket.socket(_family(host), socket.SOCK_STREAM, socket.IPPROTO_TCP) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+
+
+def own_listener(host: str, port: int) -> socket.socket:
+    """A socket bound to `host:port` with SO_REUSEPORT, for one worker."""
+    sock = socket.socket(_family(host), socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+class OwnListenerServer(uvicorn.Server):
+    """A worker's server: it serves on a listener it binds itself, whatever the parent passed."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        config = self.config
+        await super().startup(sockets=[own_listener(config.host, config.port)])
+
+
+class OwnListenerProcess(multiprocess.Process):
+    """uvicorn's worker process, running an OwnListenerServer."""
+
+    @property
+    def server(self) -> uvicorn.Server:
+        if self._server is None:
+            self._server = OwnListenerServer(config=self.config)
+        return self._server
+
+
+def run_workers_with_own_listeners(config: uvicorn.Config) -> None:
+    """uvicorn's supervisor (restarts, SIGHUP, SIGTTIN/SIGTTOU, signals) with no shared socket:
+    every worker it starts, first or replacement, binds its own listener."""
+    default = multiprocess.Process
+    multiprocess.Process = OwnListenerProcess  # type: ignore[misc]  # see docs/design.md
+    try:
+        multiprocess.Multiprocess(config, sockets=[]).run()
+    except KeyboardInterrupt:  # as uvicorn.run
+        pass
+    finally:
+        multiprocess.Process = default  # type: ignore[misc]

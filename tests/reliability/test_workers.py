@@ -1,11 +1,13 @@
-"""`python -m app serve --workers 2`: /metrics counts every request whichever worker answers
-the scrape, each worker's own gauges are reported, and a load is followed by exactly one rollup
+"""`python -m app serve --workers 2`: each worker accepts on its own listening socket, so a burst
+of new connections reaches both; /metrics counts every request whichever worker answers the
+scrape, each worker's own gauges are reported, and a load is followed by exactly one rollup
 refresh across the workers."""
 
 from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -24,16 +26,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 REQUESTS = 20
 
 
-@pytest.fixture
-def two_workers(empty_engine: Engine, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
+def _start_serve(engine: Engine, port: int, metrics_dir: Path) -> subprocess.Popen[str]:
     env = dict(
         os.environ,
-        DATABASE_URL=empty_engine.url.render_as_string(hide_password=False),
+        DATABASE_URL=engine.url.render_as_string(hide_password=False),
         ROLLUP_REFRESH_INTERVAL_S="0.2",
-        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
     )
-    serve = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--no-load", "--port", str(port), "--workers", "2"],
         env=env,
         cwd=REPO_ROOT,
@@ -41,14 +41,110 @@ def two_workers(empty_engine: Engine, tmp_path: Path) -> Iterator[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+@pytest.fixture
+def two_workers_serve(
+    empty_engine: Engine, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    port = _free_port()
+    serve = _start_serve(empty_engine, port, tmp_path / "metrics")
     try:
         _wait_for(lambda: _healthy(port) or serve.poll() is not None, 120, "serve to answer")
         assert serve.poll() is None, serve.communicate()[0]
         _wait_for(lambda: len(_worker_pids(port)) == 2, 30, "both workers' metrics")
-        yield f"http://127.0.0.1:{port}"
+        yield serve, port
     finally:
         serve.terminate()
         serve.communicate(timeout=60)
+
+
+@pytest.fixture
+def two_workers(two_workers_serve: tuple[subprocess.Popen[str], int]) -> str:
+    return f"http://127.0.0.1:{two_workers_serve[1]}"
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    return inodes
+
+
+def _server_sockets(port: int, state: str) -> set[str]:
+    """Inodes of the TCP sockets whose local port is `port`, in `state` (/proc/net/tcp codes:
+    0A listening, 01 established)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                inodes.add(fields[9])
+    return inodes
+
+
+def _holders(pids: list[int], inodes: set[str]) -> dict[int, set[str]]:
+    return {pid: _socket_inodes(pid) & inodes for pid in pids}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT balancing is Linux's")
+def test_each_worker_accepts_on_its_own_socket(
+    two_workers_serve: tuple[subprocess.Popen[str], int],
+) -> None:
+    serve, port = two_workers_serve
+    workers = sorted(int(pid) for pid in _worker_pids(port))
+    listening = _server_sockets(port, "0A")
+    held = _holders([serve.pid, *workers], listening)
+    assert held[serve.pid] == set()  # the parent accepts nothing
+    assert len(listening) == 2 and all(len(held[pid]) == 1 for pid in workers)
+    assert held[workers[0]] != held[workers[1]]
+
+
+def test_a_second_server_on_the_same_port_is_refused(
+    two_workers_serve: tuple[subprocess.Popen[str], int], empty_engine: Engine, tmp_path: Path
+) -> None:
+    """The workers' SO_REUSEPORT sockets would let another server join them silently."""
+    serve, port = two_workers_serve
+    listening = _server_sockets(port, "0A")
+    second = _start_serve(empty_engine, port, tmp_path / "second")
+    try:
+        output = second.communicate(timeout=60)[0]
+    except subprocess.TimeoutExpired:
+        second.kill()
+        second.communicate()
+        pytest.fail("a second server started on the first one's port")
+    assert second.returncode == 3, output  # uvicorn's startup-failure status
+    assert f"cannot listen on 127.0.0.1:{port}" in output and "in use" in output, output
+    assert _server_sockets(port, "0A") == listening and serve.poll() is None
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT balancing is Linux's")
+def test_a_burst_of_connections_reaches_both_workers(
+    two_workers_serve: tuple[subprocess.Popen[str], int],
+) -> None:
+    """A shared socket often hands a whole burst to the first worker that wakes."""
+    port = two_workers_serve[1]
+    workers = sorted(int(pid) for pid in _worker_pids(port))
+    for _ in range(3):
+        burst = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(32)]
+        try:
+            per_worker: dict[int, set[str]] = {}
+
+            def all_accepted(sent: int = len(burst)) -> bool:
+                nonlocal per_worker
+                per_worker = _holders(workers, _server_sockets(port, "01"))
+                return sum(len(held) for held in per_worker.values()) >= sent
+
+            _wait_for(all_accepted, 10, "the workers to accept the burst")
+            assert all(per_worker.values()), {pid: len(h) for pid, h in per_worker.items()}
+        finally:
+            for connection in burst:
+                connection.close()
 
 
 def _count(metrics: str, route: str) -> float:
