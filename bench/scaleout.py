@@ -4,12 +4,13 @@ one and two worker processes, and with reads on a replica, in one run.
 One primary with a streaming replica (bench/replication.py), 51,290 synthetic rows (loader.synth)
 loaded into the primary, five servers started side by side: uvicorn with 1 and 2 workers, granian
 with 1 and 2, all reading the primary, and uvicorn with 1 worker reading the replica
-(DATABASE_REPLICA_URLS). The response cache is off, as in bench.graphql; multiprocess metrics are
-on for two workers, as `python -m app serve --workers 2` runs them. Every (server, scenario) window
-is measured in `--rounds` interleaved rounds; the table gives medians. CPU per request sums every
-process of the server (parent and workers) and of both PostgreSQL servers, from /proc; "cores
-busy" adds the load generator's own CPU (wrk) and divides by the window: at the machine's core
-count the window was CPU-bound, and more workers cannot help.
+(DATABASE_REPLICA_URLS). uvicorn runs as `python -m app serve` runs it; granian serves the same
+tuned app. The response cache is off, as in bench.graphql; multiprocess metrics are on for two
+workers. Every (server, scenario) window is measured in `--rounds` interleaved rounds; the table
+gives medians. CPU per request sums every process of the server (parent and workers) and of both
+PostgreSQL servers, from /proc; "cores busy" adds the load generator's own CPU (wrk) and divides
+by the window: at the machine's core count the window was CPU-bound, and more workers cannot
+help.
 
 The load generator is wrk when installed (C, one thread: little of the two cores), else the
 asyncio one of bench.graphql (`--client`).
@@ -27,12 +28,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Coroutine, Sequence
+from itertools import chain
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, text
 
+from app.serving import APP_FACTORY
 from bench import wrk
 from bench.graphql import (
     OUT_DIR,
@@ -60,16 +63,17 @@ SERVERS = {  # name -> (server, workers, reads from the replica)
 
 
 def command(server: str, workers: int, port: int) -> list[str]:
+    """uvicorn as the product serves it (`python -m app serve`: the collector tuned, workers on
+    their own listeners, multiprocess metrics); granian on the same tuned app factory."""
     if server == "uvicorn":
         return [
-            *(sys.executable, "-m", "uvicorn", "app.main:app", "--host", HOST),
+            *(sys.executable, "-m", "app", "serve", "--no-load", "--host", HOST),
             *("--port", str(port), "--workers", str(workers)),
-            *("--log-level", "warning", "--no-access-log"),
         ]
     return [
         *(sys.executable, "-m", "granian", "--interface", "asgi", "--host", HOST),
         *("--port", str(port), "--workers", str(workers), "--log-level", "warning"),
-        "app.main:app",
+        *("--factory", APP_FACTORY),
     ]
 
 
@@ -82,7 +86,7 @@ def start(name: str, cluster: Cluster) -> tuple[subprocess.Popen[bytes], int]:
     }
     if on_replica:
         env["DATABASE_REPLICA_URLS"] = cluster.replica.url(DATABASE)
-    if workers > 1:
+    if workers > 1:  # `app serve` empties it at start
         env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-metrics-")
     log_path = OUT_DIR / f"scaleout_{name.replace(' ', '_')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,16 +115,17 @@ def run(coroutine: Coroutine[Any, Any, Result]) -> Result:
 def measure(
     servers: dict[str, tuple[subprocess.Popen[bytes], int]],
     requests: dict[str, list[bytes]],
-    pg: list[int],
+    postmasters: list[int],
     args: argparse.Namespace,
 ) -> dict[tuple[str, str], Result]:
     results = {(s, c): Result(name=f"{s}: {c}") for s in servers for c in SCENARIOS}
     for round_number in range(1, args.rounds + 1):
         for name, (process, port) in servers.items():
-            pids = process_tree(process.pid) + pg
             for scenario in SCENARIOS:
                 warmup = args.warmup if round_number == 1 else 0.5
                 window(port, requests[scenario], warmup, args)
+                # After the warm-up: the backends the server's pools opened are in the tree.
+                pids = [*process_tree(process.pid), *chain(*map(process_tree, postmasters))]
                 before = cpu_seconds(pids)
                 measured = window(port, requests[scenario], args.duration, args)
                 measured.server_cpu = cpu_seconds(pids) - before
@@ -156,12 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         customer_ids = load(cluster.primary.url(DATABASE), csv_path)
         cluster.wait_replayed(DATABASE)
         requests = scenarios(customer_ids)
-        pg = process_tree(cluster.postmaster(cluster.primary))
-        pg += process_tree(cluster.postmaster(cluster.replica))
+        postmasters = [cluster.postmaster(cluster.primary), cluster.postmaster(cluster.replica)]
         for name in SERVERS:
             running[name] = start(name, cluster)
             check_answers(running[name][1], {k: requests[k] for k in SCENARIOS})
-        results = measure(running, requests, pg, args)
+        results = measure(running, requests, postmasters, args)
     finally:
         for process, _ in running.values():
             process.terminate()
@@ -190,6 +194,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             one = results[(f"{kind} x1", scenario)].rate
             two = results[(f"{kind} x2", scenario)].rate
             console.print(f"{kind} 2 workers / 1 worker, {scenario}: {two / one:.2f}x")
+    cores = os.cpu_count() or 1
+    for scenario in SCENARIOS:
+        # One worker already keeps this many cores busy (itself, PostgreSQL, wrk): with no
+        # overhead at all, more workers can multiply its rate by at most cores / busy.
+        busy = results[("uvicorn x1", scenario)].cores_busy
+        if busy:
+            console.print(f"ceiling on {cores} cores, {scenario}: {cores / busy:.2f}x")
     for scenario in SCENARIOS:
         primary = results[("uvicorn x1", scenario)].cpu_per_request_ms
         replica = results[("uvicorn x1, replica", scenario)].cpu_per_request_ms
