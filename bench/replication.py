@@ -28,7 +28,8 @@ hot_standby = on
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-"""
+max_connections = 200
+"""  # max_connections: bench.scaleout runs seven servers side by side, each with its own pools
 
 
 def binaries() -> Path:

@@ -12,6 +12,10 @@ PostgreSQL servers, from /proc; "cores busy" adds the load generator's own CPU (
 by the window: at the machine's core count the window was CPU-bound, and more workers cannot
 help.
 
+With npm on the machine (`--no-postgraphile` to skip), PostGraphile 4 runs too, with one Node
+process and with `--cluster-workers 2`, on the same primary (bench/postgraphile.py: installed
+into a temporary folder, its own queries for the two GraphQL scenarios).
+
 The load generator is wrk when installed (C, one thread: little of the two cores), else the
 asyncio one of bench.graphql (`--client`).
 
@@ -22,13 +26,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Coroutine, Sequence
 from itertools import chain
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -36,7 +43,7 @@ from rich.table import Table
 from sqlalchemy import create_engine, text
 
 from app.serving import APP_FACTORY
-from bench import wrk
+from bench import postgraphile, wrk
 from bench.graphql import (
     OUT_DIR,
     REPO_ROOT,
@@ -59,6 +66,8 @@ SERVERS = {  # name -> (server, workers, reads from the replica)
     "granian x1": ("granian", 1, False),
     "granian x2": ("granian", 2, False),
     "uvicorn x1, replica": ("uvicorn", 1, True),
+    "postgraphile x1": ("postgraphile", 1, False),
+    "postgraphile x2": ("postgraphile", 2, False),
 }
 
 
@@ -77,9 +86,17 @@ def command(server: str, workers: int, port: int) -> list[str]:
     ]
 
 
-def start(name: str, cluster: Cluster) -> tuple[subprocess.Popen[bytes], int]:
+def start(
+    name: str, cluster: Cluster, postgraphile_cli: Path | None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """The server `name`, in a process group of its own (stopped whole by `stop`)."""
     server, workers, on_replica = SERVERS[name]
     port = free_port()
+    argv, health = command(server, workers, port), "/health"
+    if server == "postgraphile":
+        assert postgraphile_cli is not None
+        argv = postgraphile.command(postgraphile_cli, cluster.primary.url(DATABASE), port, workers)
+        health = postgraphile.HEALTH_PATH
     env = os.environ | {
         "DATABASE_URL": cluster.primary.url(DATABASE),
         "RESPONSE_CACHE_MAX_BYTES": "0",
@@ -92,9 +109,16 @@ def start(name: str, cluster: Cluster) -> tuple[subprocess.Popen[bytes], int]:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command(server, workers, port), cwd=REPO_ROOT, env=env, stdout=log, stderr=log
+            argv, cwd=REPO_ROOT, env=env, stdout=log, stderr=log, start_new_session=True
         )
-    return process, wait_until_up(process, port, "/health", f"; see {log_path}")
+    return process, wait_until_up(process, port, health, f"; see {log_path}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server's whole process group (Node's cluster workers included)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
 
 
 def window(port: int, requests: list[bytes], seconds: float, args: argparse.Namespace) -> Result:
@@ -114,20 +138,21 @@ def run(coroutine: Coroutine[Any, Any, Result]) -> Result:
 
 def measure(
     servers: dict[str, tuple[subprocess.Popen[bytes], int]],
-    requests: dict[str, list[bytes]],
+    requests: dict[str, dict[str, list[bytes]]],
     postmasters: list[int],
     args: argparse.Namespace,
 ) -> dict[tuple[str, str], Result]:
-    results = {(s, c): Result(name=f"{s}: {c}") for s in servers for c in SCENARIOS}
+    """`requests[server][scenario]`: every server's own requests for the scenarios it runs."""
+    results = {(s, c): Result(name=f"{s}: {c}") for s in servers for c in requests[s]}
     for round_number in range(1, args.rounds + 1):
         for name, (process, port) in servers.items():
-            for scenario in SCENARIOS:
+            for scenario, batch in requests[name].items():
                 warmup = args.warmup if round_number == 1 else 0.5
-                window(port, requests[scenario], warmup, args)
+                window(port, batch, warmup, args)
                 # After the warm-up: the backends the server's pools opened are in the tree.
                 pids = [*process_tree(process.pid), *chain(*map(process_tree, postmasters))]
                 before = cpu_seconds(pids)
-                measured = window(port, requests[scenario], args.duration, args)
+                measured = window(port, batch, args.duration, args)
                 measured.server_cpu = cpu_seconds(pids) - before
                 results[(name, scenario)].add_round(measured)
                 print(f"round {round_number}, {name}, {scenario}: {measured.rate:,.0f} req/s")
@@ -148,9 +173,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="wrk" if wrk.available() else "python",
         help="load generator: wrk (C, default when installed) or bench.graphql's asyncio one",
     )
+    parser.add_argument(
+        "--postgraphile",
+        action=argparse.BooleanOptionalAction,
+        default=postgraphile.available(),
+        help="also run PostGraphile 4 (npm install into a temporary folder; default: with npm)",
+    )
     args = parser.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 150)
     csv_path = dataset(args.seed, console)
+    names = [n for n in SERVERS if args.postgraphile or SERVERS[n][0] != "postgraphile"]
+    cli = None
+    if args.postgraphile:  # into the bench's own temporary folder
+        cli = postgraphile.install(Path(tempfile.mkdtemp(prefix="bench-postgraphile-")))
     cluster = Cluster().start()
     running: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
     try:
@@ -160,17 +195,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         admin.dispose()
         customer_ids = load(cluster.primary.url(DATABASE), csv_path)
         cluster.wait_replayed(DATABASE)
-        requests = scenarios(customer_ids)
+        product = {k: v for k, v in scenarios(customer_ids).items() if k in SCENARIOS}
+        theirs = postgraphile.scenarios(customer_ids)
+        requests = {n: theirs if SERVERS[n][0] == "postgraphile" else product for n in names}
         postmasters = [cluster.postmaster(cluster.primary), cluster.postmaster(cluster.replica)]
-        for name in SERVERS:
-            running[name] = start(name, cluster)
-            check_answers(running[name][1], {k: requests[k] for k in SCENARIOS})
+        for name in names:
+            running[name] = start(name, cluster, cli)
+            check_answers(running[name][1], requests[name])
         results = measure(running, requests, postmasters, args)
     finally:
         for process, _ in running.values():
-            process.terminate()
-            process.wait(timeout=30)
+            stop(process)
         cluster.stop()
+    report(results, args, console)
+    return 1 if any(r.failures for r in results.values()) else 0
+
+
+def report(
+    results: dict[tuple[str, str], Result], args: argparse.Namespace, console: Console
+) -> None:
     table = Table(
         title=f"{args.client}, {args.connections} connections, median of {args.rounds} windows each"
     )
@@ -189,11 +232,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             str(result.failures),
         )
     console.print(table)
-    for kind in ("uvicorn", "granian"):
+
+    def rate(name: str, scenario: str) -> float | None:
+        result = results.get((name, scenario))
+        return None if result is None else result.rate
+
+    for kind in ("uvicorn", "granian", "postgraphile"):
         for scenario in SCENARIOS:
-            one = results[(f"{kind} x1", scenario)].rate
-            two = results[(f"{kind} x2", scenario)].rate
-            console.print(f"{kind} 2 workers / 1 worker, {scenario}: {two / one:.2f}x")
+            one, two = rate(f"{kind} x1", scenario), rate(f"{kind} x2", scenario)
+            if one and two:
+                console.print(f"{kind} 2 workers / 1 worker, {scenario}: {two / one:.2f}x")
     cores = os.cpu_count() or 1
     for scenario in SCENARIOS:
         # One worker already keeps this many cores busy (itself, PostgreSQL, wrk): with no
@@ -206,14 +254,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         replica = results[("uvicorn x1, replica", scenario)].cpu_per_request_ms
         if primary and replica:
             console.print(f"replica routing, CPU per request, {scenario}: {replica / primary:.2f}x")
-        for workers in (1, 2):
-            ratio = (
-                results[(f"granian x{workers}", scenario)].rate
-                / results[(f"uvicorn x{workers}", scenario)].rate
-            )
-            console.print(f"granian / uvicorn, {workers} worker(s), {scenario}: {ratio:.2f}x")
-    console.print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs")
-    return 1 if any(r.failures for r in results.values()) else 0
+        for other in ("granian", "postgraphile"):
+            for workers in (1, 2):
+                ours = rate(f"uvicorn x{workers}", scenario)
+                theirs = rate(f"{other} x{workers}", scenario)
+                if ours and theirs:
+                    console.print(
+                        f"{other} / uvicorn, {workers} worker(s), {scenario}: {theirs / ours:.2f}x"
+                    )
+    console.print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {cores} CPUs")
 
 
 if __name__ == "__main__":
