@@ -45,10 +45,10 @@ from loader.vocab import PUBLISHED_ROWS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = REPO_ROOT / "bench" / "out"  # git-ignored
-# Issue targets (one uvicorn worker, this 2-core machine) and PostGraphile 4 for reference.
+# Issue targets (one uvicorn worker, this 2-core machine). PostGraphile 4 is measured beside
+# the product by bench.scaleout.
 TARGETS = {"graphql-flat": 1500.0, "graphql-nested": 300.0, "rest-customer": 2000.0}
 FLOOR = "http-floor"
-POSTGRAPHILE = {"graphql-flat": 8900.0, "graphql-nested": 740.0}
 
 FLAT = """query Flat($id: String!) {
   customer(customerId: $id) {
@@ -327,12 +327,11 @@ def results_table(results: list[Result], connections: int, rounds: int) -> Table
         title=f"{connections} connections, 1 uvicorn worker, median of {rounds} windows each"
     )
     columns = ("scenario", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "failed", "target")
-    for column in (*columns, "PostGraphile 4"):
+    for column in columns:
         table.add_column(column, justify="left" if column == "scenario" else "right")
     for r in results:
         target = TARGETS.get(r.name)
         met = "" if target is None else "[green]" if r.rate >= target else "[red]"
-        reference = POSTGRAPHILE.get(r.name)
         table.add_row(
             r.name,
             f"{met}{r.rate:,.0f}[/]" if met else f"{r.rate:,.0f}",
@@ -341,7 +340,6 @@ def results_table(results: list[Result], connections: int, rounds: int) -> Table
             "" if r.cpu_per_request_ms is None else f"{r.cpu_per_request_ms:.2f}",
             str(r.failures),
             "" if target is None else f">= {target:,.0f}",
-            "" if reference is None else f"{reference:,.0f} ({r.rate / reference:.2f}x)",
         )
     return table
 
