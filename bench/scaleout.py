@@ -179,12 +179,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=postgraphile.available(),
         help="also run PostGraphile 4 (npm install into a temporary folder; default: with npm)",
     )
+    parser.add_argument(
+        "--servers",
+        nargs="+",
+        choices=SERVERS,
+        default=list(SERVERS),
+        metavar="NAME",
+        help=f"only these servers (quoted names: {', '.join(map(repr, SERVERS))})",
+    )
     args = parser.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 150)
     csv_path = dataset(args.seed, console)
-    names = [n for n in SERVERS if args.postgraphile or SERVERS[n][0] != "postgraphile"]
+    names = [n for n in args.servers if args.postgraphile or SERVERS[n][0] != "postgraphile"]
     cli = None
-    if args.postgraphile:  # into the bench's own temporary folder
+    if any(SERVERS[n][0] == "postgraphile" for n in names):  # into the bench's own temporary folder
         cli = postgraphile.install(Path(tempfile.mkdtemp(prefix="bench-postgraphile-")))
     cluster = Cluster().start()
     running: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
@@ -246,12 +254,17 @@ def report(
     for scenario in SCENARIOS:
         # One worker already keeps this many cores busy (itself, PostgreSQL, wrk): with no
         # overhead at all, more workers can multiply its rate by at most cores / busy.
-        busy = results[("uvicorn x1", scenario)].cores_busy
+        baseline = results.get(("uvicorn x1", scenario))
+        busy = None if baseline is None else baseline.cores_busy
         if busy:
             console.print(f"ceiling on {cores} cores, {scenario}: {cores / busy:.2f}x")
     for scenario in SCENARIOS:
-        primary = results[("uvicorn x1", scenario)].cpu_per_request_ms
-        replica = results[("uvicorn x1, replica", scenario)].cpu_per_request_ms
+        on_primary, on_replica = (
+            results.get(("uvicorn x1", scenario)),
+            results.get(("uvicorn x1, replica", scenario)),
+        )
+        primary = None if on_primary is None else on_primary.cpu_per_request_ms
+        replica = None if on_replica is None else on_replica.cpu_per_request_ms
         if primary and replica:
             console.print(f"replica routing, CPU per request, {scenario}: {replica / primary:.2f}x")
         for other in ("granian", "postgraphile"):
