@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import pytest
 from sqlalchemy import Engine
 
 from app.services.rollups import data_version, rollups_fresh
+from bench.procfs import process_tree
 from loader.load import load_csv
 from tests.reliability.test_embedded_lifecycle import _free_port, _healthy, _wait_for, _worker_pids
 
@@ -145,6 +147,33 @@ def test_a_burst_of_connections_reaches_both_workers(
         finally:
             for connection in burst:
                 connection.close()
+
+
+def _listeners_by_worker(serve_pid: int, port: int) -> dict[int, set[str]]:
+    """The processes under `serve` that hold a socket listening on `port`, and those sockets."""
+    held = _holders(process_tree(serve_pid), _server_sockets(port, "0A"))
+    return {pid: inodes for pid, inodes in held.items() if inodes}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT balancing is Linux's")
+def test_a_replaced_worker_listens_on_a_socket_of_its_own(
+    two_workers_serve: tuple[subprocess.Popen[str], int],
+) -> None:
+    serve, port = two_workers_serve
+    victim = min(_listeners_by_worker(serve.pid, port))
+    os.kill(victim, signal.SIGKILL)  # uvicorn's supervisor starts a replacement
+
+    def replaced() -> bool:
+        now = _listeners_by_worker(serve.pid, port)
+        return len(now) == 2 and victim not in now
+
+    _wait_for(replaced, 60, "a replacement worker listening")
+    listeners = _listeners_by_worker(serve.pid, port)
+    assert all(len(inodes) == 1 for inodes in listeners.values())
+    assert set().union(*listeners.values()) == _server_sockets(port, "0A")  # two, one each
+    assert len(_server_sockets(port, "0A")) == 2
+    for _ in range(10):  # new connections, whichever worker the kernel picks
+        assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=10).status_code == 200
 
 
 def _count(metrics: str, route: str) -> float:
