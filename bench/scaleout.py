@@ -2,10 +2,10 @@
 one and two worker processes, and with reads on a replica, in one run.
 
 One primary with a streaming replica (bench/replication.py), 51,290 synthetic rows (loader.synth)
-loaded into the primary, five servers started side by side: uvicorn with 1 and 2 workers, granian
-with 1 and 2, all reading the primary, and uvicorn with 1 worker reading the replica
-(DATABASE_REPLICA_URLS). uvicorn runs as `python -m app serve` runs it; granian serves the same
-tuned app. The response cache is off, as in bench.graphql; multiprocess metrics are on for two
+loaded into the primary, the servers started side by side: uvicorn with 1 and 2 workers, granian
+with 1 and 2, all reading the primary, uvicorn with 1 worker reading the replica
+(DATABASE_REPLICA_URLS), and uvicorn's own `--workers 2` (one socket shared by the workers).
+uvicorn runs as `python -m app serve` runs it; granian serves the same tuned app. The response cache is off, as in bench.graphql; multiprocess metrics are on for two
 workers. Every (server, scenario) window is measured in `--rounds` interleaved rounds; the table
 gives medians. CPU per request sums every process of the server (parent and workers) and of both
 PostgreSQL servers, from /proc; "cores busy" adds the load generator's own CPU (wrk) and divides
@@ -66,6 +66,7 @@ SERVERS = {  # name -> (server, workers, reads from the replica)
     "granian x1": ("granian", 1, False),
     "granian x2": ("granian", 2, False),
     "uvicorn x1, replica": ("uvicorn", 1, True),
+    "uvicorn x2, shared socket": ("uvicorn-shared", 2, False),
     "postgraphile x1": ("postgraphile", 1, False),
     "postgraphile x2": ("postgraphile", 2, False),
 }
@@ -73,11 +74,18 @@ SERVERS = {  # name -> (server, workers, reads from the replica)
 
 def command(server: str, workers: int, port: int) -> list[str]:
     """uvicorn as the product serves it (`python -m app serve`: the collector tuned, workers on
-    their own listeners, multiprocess metrics); granian on the same tuned app factory."""
+    their own listeners, multiprocess metrics), or with uvicorn's shared socket; granian on the
+    same tuned app factory."""
     if server == "uvicorn":
         return [
             *(sys.executable, "-m", "app", "serve", "--no-load", "--host", HOST),
             *("--port", str(port), "--workers", str(workers)),
+        ]
+    if server == "uvicorn-shared":  # uvicorn's own --workers: one socket for all workers
+        return [
+            *(sys.executable, "-m", "uvicorn", APP_FACTORY, "--factory", "--host", HOST),
+            *("--port", str(port), "--workers", str(workers)),
+            *("--log-level", "warning", "--no-access-log"),
         ]
     return [
         *(sys.executable, "-m", "granian", "--interface", "asgi", "--host", HOST),
@@ -275,6 +283,12 @@ def report(
                     console.print(
                         f"{other} / uvicorn, {workers} worker(s), {scenario}: {theirs / ours:.2f}x"
                     )
+    for scenario in SCENARIOS:
+        own, shared = rate("uvicorn x2", scenario), rate("uvicorn x2, shared socket", scenario)
+        if own and shared:
+            console.print(
+                f"own sockets / shared socket, 2 workers, {scenario}: {own / shared:.2f}x"
+            )
     console.print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {cores} CPUs")
 
 
