@@ -108,7 +108,14 @@ class OwnListenerServer(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         config = self.config
-        await super().startup(sockets=[own_listener(config.host, config.port)])
+        try:  # before the app's lifespan starts: nothing to undo
+            listener = own_listener(config.host, config.port)
+        except OSError as exc:  # the supervisor stops on this status instead of restarting
+            logging.getLogger("uvicorn.error").error(
+                "cannot listen on %s:%d: %s", config.host, config.port, exc
+            )
+            sys.exit(STARTUP_FAILURE)
+        await super().startup(sockets=[listener])
 
 
 class OwnListenerProcess(multiprocess.Process):

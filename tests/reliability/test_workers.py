@@ -5,6 +5,7 @@ refresh across the workers."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -17,9 +18,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from sqlalchemy import Engine
+from uvicorn.config import STARTUP_FAILURE
 
 from app.services.rollups import data_version, rollups_fresh
+from app.serving import APP_FACTORY, OwnListenerServer
 from bench.procfs import process_tree
 from loader.load import load_csv
 from tests.reliability.test_embedded_lifecycle import _free_port, _healthy, _wait_for, _worker_pids
@@ -147,6 +151,18 @@ def test_a_burst_of_connections_reaches_both_workers(
         finally:
             for connection in burst:
                 connection.close()
+
+
+def test_a_worker_that_cannot_listen_exits_with_the_startup_failure_status() -> None:
+    """The supervisor stops on that status; any other exit would be restarted, again and again."""
+    with socket.socket() as taken:  # bound without SO_REUSEPORT: no group can join it
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = uvicorn.Config(APP_FACTORY, factory=True, host="127.0.0.1", port=port)
+        with pytest.raises(SystemExit) as exited:
+            asyncio.run(OwnListenerServer(config).startup())
+    assert exited.value.code == STARTUP_FAILURE
 
 
 def _listeners_by_worker(serve_pid: int, port: int) -> dict[int, set[str]]:
