@@ -5,12 +5,12 @@ One primary with a streaming replica (bench/replication.py), 51,290 synthetic ro
 loaded into the primary, the servers started side by side: uvicorn with 1 and 2 workers, granian
 with 1 and 2, all reading the primary, uvicorn with 1 worker reading the replica
 (DATABASE_REPLICA_URLS), and uvicorn's own `--workers 2` (one socket shared by the workers).
-uvicorn runs as `python -m app serve` runs it; granian serves the same tuned app. The response cache is off, as in bench.graphql; multiprocess metrics are on for two
-workers. Every (server, scenario) window is measured in `--rounds` interleaved rounds; the table
-gives medians. CPU per request sums every process of the server (parent and workers) and of both
-PostgreSQL servers, from /proc; "cores busy" adds the load generator's own CPU (wrk) and divides
-by the window: at the machine's core count the window was CPU-bound, and more workers cannot
-help.
+uvicorn runs as `python -m app serve` runs it; granian serves the same tuned app. The response
+cache is off, as in bench.graphql; multiprocess metrics are on for two workers. Every (server,
+scenario) window is measured in `--rounds` interleaved rounds; the table gives medians. CPU per
+request sums every process of the server (parent and workers) and of both PostgreSQL servers, from
+/proc; "cores busy" adds the load generator's own CPU (wrk) and divides by the window: at the
+machine's core count the window was CPU-bound, and more workers cannot help.
 
 With npm on the machine (`--no-postgraphile` to skip), PostGraphile 4 runs too, with one Node
 process and with `--cluster-workers 2`, on the same primary (bench/postgraphile.py: installed
