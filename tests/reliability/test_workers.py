@@ -111,6 +111,7 @@ def test_each_worker_accepts_on_its_own_socket(
     assert held[workers[0]] != held[workers[1]]
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the per-worker sockets are Linux's")
 def test_a_second_server_on_the_same_port_is_refused(
     two_workers_serve: tuple[subprocess.Popen[str], int], empty_engine: Engine, tmp_path: Path
 ) -> None:
