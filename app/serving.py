@@ -18,7 +18,7 @@ import gc
 import logging
 import socket
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
@@ -69,8 +69,7 @@ def serve(
     try:
         check_address_free(host, port)
     except OSError as exc:
-        logging.getLogger("uvicorn.error").error("cannot listen on %s:%d: %s", host, port, exc)
-        raise SystemExit(STARTUP_FAILURE) from None
+        _cannot_listen(host, port, exc)
     run_workers_with_own_listeners(config)
 
 
@@ -81,26 +80,38 @@ def balances_by_reuseport(port: int) -> bool:
     return sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT") and port != 0
 
 
-def _family(host: str) -> socket.AddressFamily:
-    return socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn's bind_socket
+def _bound_socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
+    """A TCP socket bound to `host:port` (the family chosen as uvicorn's `bind_socket` does)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def check_address_free(host: str, port: int) -> None:
     """Raise OSError unless `host:port` can be bound. Binding without SO_REUSEPORT fails while
     any socket listens there, so a second server on the same port (which could otherwise join
     this one's SO_REUSEPORT group) is refused, as with a shared socket."""
-    with socket.socket(_family(host), socket.SOCK_STREAM, socket.IPPROTO_TCP) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        probe.bind((host, port))
+    _bound_socket(host, port, reuse_port=False).close()
 
 
 def own_listener(host: str, port: int) -> socket.socket:
     """A socket bound to `host:port` with SO_REUSEPORT, for one worker."""
-    sock = socket.socket(_family(host), socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    return sock
+    return _bound_socket(host, port, reuse_port=True)
+
+
+def _cannot_listen(host: str, port: int, error: OSError) -> NoReturn:
+    """Log why, and exit with uvicorn's startup-failure status: its supervisor stops on it
+    instead of restarting a worker that would fail the same way."""
+    logging.getLogger("uvicorn.error").error("cannot listen on %s:%d: %s", host, port, error)
+    sys.exit(STARTUP_FAILURE)
 
 
 class OwnListenerServer(uvicorn.Server):
@@ -110,11 +121,8 @@ class OwnListenerServer(uvicorn.Server):
         config = self.config
         try:  # before the app's lifespan starts: nothing to undo
             listener = own_listener(config.host, config.port)
-        except OSError as exc:  # the supervisor stops on this status instead of restarting
-            logging.getLogger("uvicorn.error").error(
-                "cannot listen on %s:%d: %s", config.host, config.port, exc
-            )
-            sys.exit(STARTUP_FAILURE)
+        except OSError as exc:
+            _cannot_listen(config.host, config.port, exc)
         await super().startup(sockets=[listener])
 
 

@@ -100,11 +100,12 @@ def start(
     """The server `name`, in a process group of its own (stopped whole by `stop`)."""
     server, workers, on_replica = SERVERS[name]
     port = free_port()
-    argv, health = command(server, workers, port), "/health"
     if server == "postgraphile":
         assert postgraphile_cli is not None
         argv = postgraphile.command(postgraphile_cli, cluster.primary.url(DATABASE), port, workers)
         health = postgraphile.HEALTH_PATH
+    else:
+        argv, health = command(server, workers, port), "/health"
     env = os.environ | {
         "DATABASE_URL": cluster.primary.url(DATABASE),
         "RESPONSE_CACHE_MAX_BYTES": "0",
@@ -249,42 +250,38 @@ def report(
         )
     console.print(table)
 
-    def rate(name: str, scenario: str) -> float | None:
+    def value(name: str, scenario: str, measure: str = "rate") -> float | None:
+        """`measure` (rate, cores_busy, cpu_per_request_ms) of a server that ran, else None."""
         result = results.get((name, scenario))
-        return None if result is None else result.rate
+        return None if result is None else getattr(result, measure)
 
     for kind in ("uvicorn", "granian", "postgraphile"):
         for scenario in SCENARIOS:
-            one, two = rate(f"{kind} x1", scenario), rate(f"{kind} x2", scenario)
+            one, two = value(f"{kind} x1", scenario), value(f"{kind} x2", scenario)
             if one and two:
                 console.print(f"{kind} 2 workers / 1 worker, {scenario}: {two / one:.2f}x")
     cores = os.cpu_count() or 1
     for scenario in SCENARIOS:
         # One worker already keeps this many cores busy (itself, PostgreSQL, wrk): with no
         # overhead at all, more workers can multiply its rate by at most cores / busy.
-        baseline = results.get(("uvicorn x1", scenario))
-        busy = None if baseline is None else baseline.cores_busy
+        busy = value("uvicorn x1", scenario, "cores_busy")
         if busy:
             console.print(f"ceiling on {cores} cores, {scenario}: {cores / busy:.2f}x")
     for scenario in SCENARIOS:
-        on_primary, on_replica = (
-            results.get(("uvicorn x1", scenario)),
-            results.get(("uvicorn x1, replica", scenario)),
-        )
-        primary = None if on_primary is None else on_primary.cpu_per_request_ms
-        replica = None if on_replica is None else on_replica.cpu_per_request_ms
+        primary = value("uvicorn x1", scenario, "cpu_per_request_ms")
+        replica = value("uvicorn x1, replica", scenario, "cpu_per_request_ms")
         if primary and replica:
             console.print(f"replica routing, CPU per request, {scenario}: {replica / primary:.2f}x")
         for other in ("granian", "postgraphile"):
             for workers in (1, 2):
-                ours = rate(f"uvicorn x{workers}", scenario)
-                theirs = rate(f"{other} x{workers}", scenario)
+                ours = value(f"uvicorn x{workers}", scenario)
+                theirs = value(f"{other} x{workers}", scenario)
                 if ours and theirs:
                     console.print(
                         f"{other} / uvicorn, {workers} worker(s), {scenario}: {theirs / ours:.2f}x"
                     )
     for scenario in SCENARIOS:
-        own, shared = rate("uvicorn x2", scenario), rate("uvicorn x2, shared socket", scenario)
+        own, shared = value("uvicorn x2", scenario), value("uvicorn x2, shared socket", scenario)
         if own and shared:
             console.print(
                 f"own sockets / shared socket, 2 workers, {scenario}: {own / shared:.2f}x"
